@@ -1,0 +1,87 @@
+//! The core's one public error type.
+//!
+//! Messages name what went wrong and never what it was about: no names, phone numbers, ABHA or
+//! Aadhaar numbers, record text or file contents ever reach an error string, because error
+//! strings end up in logs, crash reports and support tickets.
+
+use std::io;
+
+/// Every failure the core reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The key does not open this store. Nothing on disk was touched.
+    #[error("the key does not open this store")]
+    WrongKey,
+    /// The store's files are damaged. They were left exactly as they were found.
+    #[error("the store is damaged: {0}")]
+    Corrupt(String),
+    /// The store was written by a newer version of healthlocker and was left alone.
+    #[error("the store has schema version {found}; this build reads up to {supported}")]
+    IncompatibleVersion { found: i64, supported: i64 },
+    /// The caller gave something this API cannot accept.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// No such object.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The same thing is already stored; `existing` is its id.
+    #[error("already stored as {existing}")]
+    Duplicate { existing: String },
+    /// An attachment failed authentication: changed, truncated, reordered or swapped.
+    #[error("an attachment failed its integrity check")]
+    Tampered,
+    /// Another process has this store open.
+    #[error("the store is open in another process")]
+    Busy,
+    /// The device has no space left for this write; nothing was half-written.
+    #[error("the device is out of storage space")]
+    StorageFull,
+    /// A file-system error.
+    #[error("file system error: {0}")]
+    Io(#[source] io::Error),
+    /// A database error that is none of the above.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        if crate::crypto::attachment_stream::is_tampered(&e) {
+            return Error::Tampered;
+        }
+        if e.raw_os_error() == Some(libc_enospc()) || e.kind() == io::ErrorKind::StorageFull {
+            Error::StorageFull
+        } else {
+            Error::Io(e)
+        }
+    }
+}
+
+const fn libc_enospc() -> i32 {
+    28 // ENOSPC on Linux, Android, macOS and iOS alike
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+                Error::Corrupt("the database failed to decrypt or parse".into())
+            }
+            Some(ErrorCode::DiskFull) => Error::StorageFull,
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy,
+            // SQLite's own messages name tables, columns and constraints, never values.
+            _ => Error::Database(e.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json reports positions and expectations, not the content it choked on.
+        Error::InvalidInput(format!("not valid JSON ({:?} at line {})", e.classify(), e.line()))
+    }
+}

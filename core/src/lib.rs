@@ -1,0 +1,23 @@
+//! healthlocker's core: an offline-first personal health locker for ABDM.
+//!
+//! Everything that matters lives here, free of FFI types: the encrypted record store, ABDM
+//! FHIR documents, attachments and the audit log (and, as they arrive, enrolment, consent,
+//! Scan & Share and sync). Shells reach it through [`Locker`].
+
+#![deny(unsafe_code)]
+
+pub mod crypto;
+pub mod error;
+pub mod fhir;
+mod locker;
+pub mod store;
+mod time;
+
+pub use crypto::DatabaseKey;
+pub use error::{Error, Result};
+pub use fhir::HiType;
+pub use locker::Locker;
+pub use store::{
+    AttachmentInfo, AttachmentReader, AuditEntry, AuditVerification, CheckReport, Gender, ImportOptions, NewProfile,
+    Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
+};

@@ -1,0 +1,363 @@
+//! Attachment files and their rows: PDFs, scans, images, and inline data moved out of bundles.
+//!
+//! A file is written whole under a temporary name, fsynced, renamed, the directory fsynced, and
+//! only then is its row committed; deletion runs the other way (row first, file after). So a
+//! crash can leave a file without a row (removed at the next open) but never a committed row
+//! whose file was not yet durable. Rows whose files have vanished anyway (outside damage) are
+//! removed at open and noted in the audit log; the records that used them then fail export
+//! with `Corrupt` rather than come back silently incomplete.
+
+use super::{Store, audit, keycheck::sync_dir, now_ms};
+use crate::crypto::attachment_stream::{CHUNK_LEN, FileKey, Opener, Sealer, TAG_LEN};
+use crate::crypto::{random_fill, random_uid};
+use crate::error::{Error, Result};
+use crate::fhir::base64_text::LenientBase64;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+/// What an attachment is, without its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub profile_id: String,
+    /// The record this attachment was inline data of, if any.
+    pub record_id: Option<String>,
+    pub media_type: String,
+    /// Bytes as stored (decoded content, or the verbatim text of non-canonical inline data).
+    pub size: u64,
+    pub created_at_ms: i64,
+}
+
+/// A verified stream of an attachment's content.
+pub struct AttachmentReader {
+    inner: Box<dyn Read + Send>,
+    pub info: AttachmentInfo,
+}
+
+impl Read for AttachmentReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+/// How an attachment's stored bytes relate to what the user sees and what export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// Added as a file; the bytes are the content.
+    Binary,
+    /// Inline data that was canonical base64: stored decoded, re-encoded on export.
+    Base64,
+    /// Inline data in any other form: stored verbatim, decoded leniently when read.
+    JsonString,
+}
+
+impl Encoding {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Binary => "binary",
+            Encoding::Base64 => "base64",
+            Encoding::JsonString => "json-string",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Encoding> {
+        Ok(match s {
+            "binary" => Encoding::Binary,
+            "base64" => Encoding::Base64,
+            "json-string" => Encoding::JsonString,
+            _ => return Err(Error::Corrupt("unknown attachment encoding".into())),
+        })
+    }
+}
+
+/// A file written and durable, not yet in the database.
+pub(crate) struct NewFile {
+    pub uid: String,
+    pub salt: [u8; 32],
+    pub plain_len: u64,
+}
+
+/// Where and how one stored attachment is read.
+pub(crate) struct StoredFile {
+    pub uid: String,
+    pub salt: Vec<u8>,
+    pub plain_len: u64,
+    pub encoding: Encoding,
+}
+
+/// Copies with chunk-sized buffers: `io::copy`'s 8 KiB would split every chunk eight ways.
+pub(crate) fn copy(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<u64> {
+    let mut buf = vec![0u8; CHUNK_LEN];
+    let mut total = 0;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}
+
+fn uid_bytes(uid: &str) -> Result<[u8; 16]> {
+    uuid::Uuid::parse_str(uid)
+        .map(|u| *u.as_bytes())
+        .map_err(|_| Error::Corrupt("an attachment id is malformed".into()))
+}
+
+/// The attachment directory and the key that opens its files.
+pub(crate) struct AttachmentFiles {
+    pub dir: PathBuf,
+    pub master: Zeroizing<[u8; 32]>,
+}
+
+impl AttachmentFiles {
+    fn path(&self, uid: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{uid}.{ext}"))
+    }
+
+    fn key(&self, uid: &str, salt: &[u8]) -> Result<FileKey> {
+        let salt: &[u8; 32] = salt.try_into().map_err(|_| Error::Corrupt("an attachment salt is malformed".into()))?;
+        Ok(FileKey::derive(&self.master, salt, &uid_bytes(uid)?))
+    }
+
+    /// Seals what `fill` writes into a new, durable attachment file.
+    pub(crate) fn write(&self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<NewFile> {
+        let uid = random_uid()?;
+        let mut salt = [0u8; 32];
+        random_fill(&mut salt)?;
+        let tmp = self.path(&uid, "tmp");
+        let result = (|| {
+            let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut sealer = Sealer::new(BufWriter::with_capacity(CHUNK_LEN + TAG_LEN, file), self.key(&uid, &salt)?)?;
+            fill(&mut sealer)?;
+            let (out, plain_len) = sealer.finish()?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            fs::rename(&tmp, self.path(&uid, "hla"))?;
+            sync_dir(&self.dir)?;
+            Ok(plain_len)
+        })();
+        match result {
+            Ok(plain_len) => Ok(NewFile { uid, salt, plain_len }),
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens and verifies a stored file; yields its stored bytes.
+    pub(crate) fn open(&self, f: &StoredFile) -> Result<impl Read + Send + use<>> {
+        let file = match fs::File::open(self.path(&f.uid, "hla")) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Corrupt("an attachment file is missing".into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata()?.len();
+        let opener = Opener::new(BufReader::with_capacity(CHUNK_LEN + TAG_LEN, file), self.key(&f.uid, &f.salt)?, len)?;
+        Ok(ExactLen { inner: opener, remaining: f.plain_len })
+    }
+
+    /// Unlinks files whose rows are gone. A failure here only leaves an orphan, which the next
+    /// open removes; the file is already undecryptable without its row's salt.
+    pub(crate) fn remove(&self, uids: &[String]) {
+        for uid in uids {
+            let _ = fs::remove_file(self.path(uid, "hla"));
+        }
+    }
+}
+
+impl Store {
+    /// Stores a new attachment for a profile, streamed from `content`.
+    pub fn add_attachment(
+        &mut self,
+        profile_id: &str,
+        media_type: &str,
+        content: &mut dyn Read,
+    ) -> Result<AttachmentInfo> {
+        let media_type = valid_media_type(media_type)?;
+        let profile = self.profile_rowid(profile_id)?;
+        let f = self.files.write(|w| {
+            copy(content, w)?;
+            Ok(())
+        })?;
+        let result = (|| {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            insert_row(&tx, &f, profile, None, None, Encoding::Binary, &media_type)?;
+            audit::append(&tx, "attachment.add", Some(&f.uid), None)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            self.files.remove(std::slice::from_ref(&f.uid));
+            return Err(e);
+        }
+        self.attachment(&f.uid)
+    }
+
+    pub fn attachment(&self, id: &str) -> Result<AttachmentInfo> {
+        self.conn()
+            .query_row(&format!("{INFO_SELECT} WHERE a.uid = ?1"), [id], info_from_row)
+            .optional()?
+            .ok_or(Error::NotFound("attachment"))
+    }
+
+    /// A profile's attachments, newest first.
+    pub fn attachments(&self, profile_id: &str) -> Result<Vec<AttachmentInfo>> {
+        let profile = self.profile_rowid(profile_id)?;
+        let mut st = self.conn().prepare(&format!("{INFO_SELECT} WHERE a.profile_id = ?1 ORDER BY a.id DESC"))?;
+        let rows = st.query_map([profile], info_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Streams an attachment's content, every chunk verified before it is handed out.
+    pub fn open_attachment(&self, id: &str) -> Result<AttachmentReader> {
+        let info = self.attachment(id)?;
+        let f = self.stored_file(id)?.ok_or(Error::NotFound("attachment"))?;
+        let stored = self.files.open(&f)?;
+        let inner: Box<dyn Read + Send> = match f.encoding {
+            Encoding::Binary | Encoding::Base64 => Box::new(stored),
+            Encoding::JsonString => Box::new(LenientBase64::new(stored)),
+        };
+        Ok(AttachmentReader { inner, info })
+    }
+
+    pub(crate) fn stored_file(&self, id: &str) -> Result<Option<StoredFile>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT uid, salt, plain_len, encoding FROM attachments WHERE uid = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, String>(3)?))
+            })
+            .optional()?
+            .map(|(uid, salt, plain_len, enc)| {
+                Ok::<_, Error>(StoredFile { uid, salt, plain_len, encoding: Encoding::parse(&enc)? })
+            })
+            .transpose()?)
+    }
+
+    /// Deletes an attachment that was added on its own (inline data of a record goes with the
+    /// record).
+    pub fn delete_attachment(&mut self, id: &str) -> Result<()> {
+        let info = self.attachment(id)?;
+        if info.record_id.is_some() {
+            return Err(Error::InvalidInput("this attachment is part of a record; delete the record".into()));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM attachments WHERE uid = ?1", [id])?;
+        audit::append(&tx, "attachment.delete", Some(id), None)?;
+        tx.commit()?;
+        self.files.remove(&[id.to_owned()]);
+        Ok(())
+    }
+
+    pub(crate) fn attachment_uids_where(&self, condition: &str, param: i64) -> Result<Vec<String>> {
+        let mut st = self.conn().prepare(&format!("SELECT uid FROM attachments WHERE {condition}"))?;
+        let rows = st.query_map([param], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// At open: temporaries and orphan files go; rows whose file vanished go too.
+    pub(crate) fn clean_attachments(&mut self) -> Result<()> {
+        if !self.files.dir.is_dir() {
+            // The whole directory is gone: leave every row for `check` to report rather than
+            // conclude that every attachment was lost.
+            fs::create_dir_all(&self.files.dir)?;
+            return Ok(());
+        }
+        let mut on_disk = HashSet::new();
+        for entry in fs::read_dir(&self.files.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tmp") {
+                fs::remove_file(entry.path())?;
+            } else if let Some(uid) = name.strip_suffix(".hla") {
+                on_disk.insert(uid.to_owned());
+            }
+        }
+        let in_db: HashSet<String> = {
+            let mut st = self.conn().prepare("SELECT uid FROM attachments")?;
+            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        let orphans: Vec<String> = on_disk.difference(&in_db).cloned().collect();
+        self.files.remove(&orphans);
+        let lost: Vec<&String> = in_db.difference(&on_disk).collect();
+        if !lost.is_empty() {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for uid in lost {
+                tx.execute("DELETE FROM attachments WHERE uid = ?1", [uid])?;
+                audit::append(&tx, "attachment.missing", Some(uid), None)?;
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn insert_row(
+    conn: &rusqlite::Connection,
+    f: &NewFile,
+    profile: i64,
+    record: Option<i64>,
+    splice_offset: Option<usize>,
+    encoding: Encoding,
+    media_type: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO attachments (uid, profile_id, record_id, splice_offset, encoding, media_type, salt, plain_len, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![f.uid, profile, record, splice_offset.map(|o| o as i64), encoding.as_str(), media_type, &f.salt[..], f.plain_len as i64, now_ms()],
+    )?;
+    Ok(())
+}
+
+const INFO_SELECT: &str = "SELECT a.uid, p.uid, r.uid, a.media_type, a.plain_len, a.created_at
+     FROM attachments a JOIN profiles p ON p.id = a.profile_id LEFT JOIN records r ON r.id = a.record_id";
+
+fn info_from_row(r: &rusqlite::Row) -> rusqlite::Result<AttachmentInfo> {
+    Ok(AttachmentInfo {
+        id: r.get(0)?,
+        profile_id: r.get(1)?,
+        record_id: r.get(2)?,
+        media_type: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        created_at_ms: r.get(5)?,
+    })
+}
+
+fn valid_media_type(m: &str) -> Result<String> {
+    let m = m.trim();
+    let ok = m.len() <= 127
+        && m.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+        && m.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(Error::InvalidInput("a media type looks like application/pdf".into()));
+    }
+    Ok(m.to_ascii_lowercase())
+}
+
+/// Holds a verified stream to the length its row promised: a file that authenticates but
+/// decodes to another length (a row swapped with another's) is tampering too.
+struct ExactLen<R> {
+    inner: R,
+    remaining: u64,
+}
+
+impl<R: Read> Read for ExactLen<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.remaining || (n == 0 && !buf.is_empty() && self.remaining != 0) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, crate::crypto::attachment_stream::TamperedStream));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}

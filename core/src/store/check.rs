@@ -1,0 +1,132 @@
+//! `check`: every layer of the store verified, end to end — SQLite's structure, SQLCipher's
+//! page authentication, the search index, the audit chain, and every attachment's tags.
+
+use super::connection::PAGE_SIZE;
+use super::{AuditVerification, Store, StorePaths};
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use std::io::{self, Read};
+
+/// What `check` found. Problems are described without any personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// SQLite's own `integrity_check` findings; empty when sound.
+    pub sqlite_problems: Vec<String>,
+    /// Pages whose SQLCipher authentication failed.
+    pub cipher_page_failures: u64,
+    /// Whether the full-text index agrees with itself.
+    pub search_index_ok: bool,
+    pub audit: AuditVerification,
+    pub attachments_checked: u64,
+    /// Attachments that are missing, fail authentication or have the wrong length.
+    pub damaged_attachments: Vec<String>,
+    /// Records whose inline data is no longer all there.
+    pub incomplete_records: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.sqlite_problems.is_empty()
+            && self.cipher_page_failures == 0
+            && self.search_index_ok
+            && self.audit.is_intact()
+            && self.damaged_attachments.is_empty()
+            && self.incomplete_records.is_empty()
+    }
+
+    /// One line per problem.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.sqlite_problems.iter().map(|p| format!("database structure: {p}")).collect();
+        if self.cipher_page_failures > 0 {
+            out.push(format!("{} database pages fail authentication", self.cipher_page_failures));
+        }
+        if !self.search_index_ok {
+            out.push("the search index is inconsistent".into());
+        }
+        if let AuditVerification::Broken { at_seq, reason } = &self.audit {
+            out.push(format!("audit log broken at entry {at_seq}: {reason}"));
+        }
+        out.extend(self.damaged_attachments.iter().map(|a| format!("attachment {a} is damaged or missing")));
+        out.extend(self.incomplete_records.iter().map(|r| format!("record {r} has lost inline data")));
+        out
+    }
+}
+
+/// A database file cut short of a whole page was truncated; SQLite itself reports a file
+/// shorter than its header says.
+pub(crate) fn ensure_not_truncated(_conn: &Connection, paths: &StorePaths) -> Result<()> {
+    if !std::fs::metadata(&paths.db)?.len().is_multiple_of(PAGE_SIZE) {
+        return Err(Error::Corrupt("the database file is truncated".into()));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Verifies the whole store. Reads everything; takes time proportional to its size.
+    pub fn check(&self) -> Result<CheckReport> {
+        let conn = self.conn();
+        // Damage must be reported, not stop the report: the structural checks note what
+        // they could not read and go on.
+        let mut sqlite_problems: Vec<String> = Vec::new();
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            sqlite_problems.push(format!("checkpoint failed: {}", Error::from(e)));
+        }
+        let integrity = (|| {
+            let mut st = conn.prepare("PRAGMA integrity_check")?;
+            st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
+        })();
+        match integrity {
+            Ok(rows) => sqlite_problems.extend(rows.into_iter().filter(|r| r != "ok")),
+            Err(e) => sqlite_problems.push(Error::from(e).to_string()),
+        }
+        let cipher_page_failures = if self.keying.key().is_some() {
+            let mut st = conn.prepare("PRAGMA cipher_integrity_check")?;
+            st.query_map([], |_| Ok(()))?.count() as u64
+        } else {
+            0
+        };
+        let search_index_ok =
+            conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 0)", []).is_ok();
+        let audit = self.verify_audit()?;
+
+        let mut damaged = Vec::new();
+        let mut checked = 0;
+        let uids: Vec<String> = {
+            let mut st = conn.prepare("SELECT uid FROM attachments ORDER BY id")?;
+            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        for uid in uids {
+            checked += 1;
+            let ok = match self.stored_file(&uid)? {
+                Some(f) => self.files.open(&f).and_then(|mut r| drain(&mut r).map_err(Error::from)).is_ok(),
+                None => false,
+            };
+            if !ok {
+                damaged.push(uid);
+            }
+        }
+        let incomplete_records: Vec<String> = {
+            let mut st = conn.prepare(
+                "SELECT r.uid FROM records r
+                 WHERE r.spliced_attachments != (SELECT count(*) FROM attachments a
+                                                  WHERE a.record_id = r.id AND a.splice_offset IS NOT NULL)",
+            )?;
+            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        Ok(CheckReport {
+            sqlite_problems,
+            cipher_page_failures,
+            search_index_ok,
+            audit,
+            attachments_checked: checked,
+            damaged_attachments: damaged,
+            incomplete_records,
+        })
+    }
+}
+
+fn drain(r: &mut dyn Read) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    while r.read(&mut buf)? != 0 {}
+    Ok(())
+}

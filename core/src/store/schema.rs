@@ -1,0 +1,236 @@
+//! The database schema and its migrations on `PRAGMA user_version`.
+//!
+//! A new store gets [`FRESH`] in one step; an older one climbs [`UPGRADES`] one version at a
+//! time, each step in its own IMMEDIATE transaction, so a crash mid-upgrade leaves the previous
+//! version intact. A file from a newer version is refused and left untouched. A test keeps
+//! frozen copies of every released schema and proves that each, upgraded, equals [`FRESH`].
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: i64 = 1;
+
+/// The whole current schema, for a new store.
+pub(crate) const FRESH: &str = r#"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE profiles (
+    id           INTEGER PRIMARY KEY,
+    uid          TEXT NOT NULL UNIQUE,
+    is_owner     INTEGER NOT NULL CHECK (is_owner IN (0, 1)),
+    relation     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    gender       TEXT NOT NULL CHECK (gender IN ('M', 'F', 'O', 'U')),
+    birth_date   TEXT NOT NULL,
+    abha_number  TEXT,
+    abha_address TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX profiles_single_owner ON profiles (is_owner) WHERE is_owner = 1;
+
+-- What lists and filters read: small rows, so a page of 50 touches few pages.
+CREATE TABLE records (
+    id                  INTEGER PRIMARY KEY,
+    uid                 TEXT NOT NULL UNIQUE,
+    profile_id          INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    hi_type             TEXT NOT NULL,
+    record_ts           INTEGER NOT NULL,
+    record_date         TEXT,
+    title               TEXT NOT NULL,
+    facility            TEXT,
+    author              TEXT,
+    care_context        TEXT,
+    spliced_attachments INTEGER NOT NULL,
+    bundle_identifier   TEXT UNIQUE,
+    content_sha256      BLOB NOT NULL UNIQUE,
+    imported_at         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX records_newest ON records (record_ts DESC, id DESC);
+CREATE INDEX records_profile_newest ON records (profile_id, record_ts DESC, id DESC);
+
+-- The bundle as imported, less any large inline data (which lives in attachment files).
+CREATE TABLE record_bodies (
+    record_id INTEGER PRIMARY KEY REFERENCES records (id) ON DELETE CASCADE,
+    skeleton  BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE attachments (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,
+    profile_id    INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    record_id     INTEGER REFERENCES records (id) ON DELETE CASCADE,
+    splice_offset INTEGER,
+    encoding      TEXT NOT NULL CHECK (encoding IN ('binary', 'base64', 'json-string')),
+    media_type    TEXT NOT NULL,
+    salt          BLOB NOT NULL,
+    plain_len     INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachments_record ON attachments (record_id, splice_offset);
+CREATE INDEX attachments_profile ON attachments (profile_id);
+
+-- Contentless: the index keeps no copy of the text; secure-delete removes a deleted record's
+-- terms from the index at once instead of leaving them until the next merge.
+CREATE VIRTUAL TABLE records_fts USING fts5 (
+    title, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+INSERT INTO records_fts (records_fts, rank) VALUES ('secure-delete', 1);
+CREATE TRIGGER records_fts_forget AFTER DELETE ON records BEGIN
+    DELETE FROM records_fts WHERE rowid = old.id;
+END;
+
+CREATE TABLE audit_log (
+    seq     INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT,
+    detail  TEXT,
+    prev    BLOB NOT NULL,
+    hash    BLOB NOT NULL
+) STRICT;
+"#;
+
+/// One upgrade: from `to - 1` to `to`.
+pub(crate) struct Upgrade {
+    pub to: i64,
+    pub sql: &'static str,
+}
+
+/// Every upgrade, in order. None yet: version 1 is the first released schema.
+pub(crate) const UPGRADES: &[Upgrade] = &[];
+
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Creates the current schema in an empty database.
+pub(crate) fn create(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(FRESH)?;
+    tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Refuses a newer file before anything is written to it.
+pub(crate) fn ensure_readable(found: i64, current: i64) -> Result<()> {
+    if found > current {
+        return Err(Error::IncompatibleVersion { found, supported: current });
+    }
+    if found < 1 {
+        return Err(Error::Corrupt("the database has no schema version".into()));
+    }
+    Ok(())
+}
+
+/// Brings a database from its version up to `current` with `steps`.
+pub(crate) fn upgrade(conn: &mut Connection, steps: &[Upgrade], current: i64) -> Result<()> {
+    let mut version = user_version(conn)?;
+    ensure_readable(version, current)?;
+    while version < current {
+        let step = steps
+            .iter()
+            .find(|s| s.to == version + 1)
+            .ok_or_else(|| Error::Corrupt(format!("no upgrade from schema version {version}")))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(step.sql)?;
+        tx.pragma_update(None, "user_version", step.to)?;
+        tx.commit()?;
+        version = step.to;
+    }
+    Ok(())
+}
+
+/// The schema as SQLite records it, in a stable order, for comparing two databases.
+#[cfg(test)]
+pub(crate) fn describe(conn: &Connection) -> Vec<String> {
+    let mut st =
+        conn.prepare("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name").unwrap();
+    let mut out: Vec<String> = st
+        .query_map([], |r| {
+            Ok(format!(
+                "{}|{}|{}|{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?
+            ))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    // FTS5 options live in its config table, not in sqlite_master.
+    let mut cfg = conn.prepare("SELECT k, v FROM records_fts_config ORDER BY k").unwrap();
+    out.extend(
+        cfg.query_map([], |r| {
+            Ok(format!("fts-config|{}|{:?}", r.get::<_, String>(0)?, r.get::<_, rusqlite::types::Value>(1)?))
+        })
+        .unwrap()
+        .map(|r| r.unwrap()),
+    );
+    out.push(format!("user_version|{}", user_version(conn).unwrap()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        create(&mut c).unwrap();
+        c
+    }
+
+    /// Every schema ever released, frozen as it shipped. Add the new file when CURRENT_VERSION
+    /// moves on; never edit an old one.
+    const RELEASED: &[(i64, &str)] = &[(1, include_str!("../../tests/schemas/v1.sql"))];
+
+    #[test]
+    fn every_released_schema_upgrades_to_exactly_the_fresh_one() {
+        assert_eq!(RELEASED.last().unwrap().0, CURRENT_VERSION, "freeze the current schema in tests/schemas/");
+        for (version, sql) in RELEASED {
+            let mut old = Connection::open_in_memory().unwrap();
+            old.execute_batch(sql).unwrap();
+            old.pragma_update(None, "user_version", version).unwrap();
+            upgrade(&mut old, UPGRADES, CURRENT_VERSION).unwrap();
+            assert_eq!(describe(&old), describe(&fresh()), "schema v{version} upgraded differs from fresh");
+        }
+    }
+
+    #[test]
+    fn a_failed_upgrade_step_leaves_the_previous_version_whole() {
+        let mut c = fresh();
+        let before = describe(&c);
+        let steps = [
+            Upgrade { to: 2, sql: "CREATE TABLE added_in_two (x INTEGER);" },
+            Upgrade { to: 3, sql: "CREATE TABLE added_in_three (x INTEGER); SELECT no_such_function();" },
+        ];
+        assert!(upgrade(&mut c, &steps, 3).is_err());
+        assert_eq!(user_version(&c).unwrap(), 2, "step two committed on its own");
+        let tables: i64 =
+            c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'added_in_three'", [], |r| r.get(0)).unwrap();
+        assert_eq!(tables, 0, "step three rolled back whole");
+        assert_ne!(describe(&c), before);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_and_a_gap_in_the_ladder_is_reported() {
+        let mut c = fresh();
+        c.pragma_update(None, "user_version", CURRENT_VERSION + 1).unwrap();
+        assert!(matches!(
+            upgrade(&mut c, UPGRADES, CURRENT_VERSION),
+            Err(Error::IncompatibleVersion { found, supported }) if found == CURRENT_VERSION + 1 && supported == CURRENT_VERSION
+        ));
+        let mut c = fresh();
+        let steps = [Upgrade { to: 3, sql: "SELECT 1;" }];
+        assert!(matches!(upgrade(&mut c, &steps, 3), Err(Error::Corrupt(_))));
+    }
+}

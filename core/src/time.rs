@@ -1,0 +1,113 @@
+//! Dates as FHIR writes them, turned into what the store sorts and filters on. No calendar
+//! crate: the civil-date arithmetic below (Howard Hinnant's algorithm) is all we need.
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date.
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+fn num(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A calendar date `YYYY`, `YYYY-MM` or `YYYY-MM-DD` → (year, month, day), missing parts as 1.
+pub(crate) fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
+    let mut parts = s.split('-');
+    let y = parts.next().filter(|p| p.len() == 4).and_then(num)? as i64;
+    let m = match parts.next() {
+        Some(p) if p.len() == 2 => num(p).filter(|m| (1..=12).contains(m))?,
+        Some(_) => return None,
+        None => 1,
+    };
+    let d = match parts.next() {
+        Some(p) if p.len() == 2 => num(p).filter(|d| *d >= 1 && *d <= days_in_month(y, m))?,
+        Some(_) => return None,
+        None => 1,
+    };
+    if parts.next().is_some() || y < 1800 {
+        return None;
+    }
+    Some((y, m, d))
+}
+
+/// India Standard Time, for dates written without a time: a day starts at midnight in India.
+const IST_OFFSET_MIN: i64 = 5 * 60 + 30;
+
+/// A FHIR `date` or `dateTime` → (the calendar date as written, `YYYY-MM-DD`; UTC milliseconds).
+pub(crate) fn parse_fhir_datetime(s: &str) -> Option<(String, i64)> {
+    let s = s.trim();
+    let (date_part, time_part) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let (y, m, d) = parse_date(date_part)?;
+    let day_ms = days_from_civil(y, m, d) * 86_400_000;
+    let date = format!("{y:04}-{m:02}-{d:02}");
+    let Some(t) = time_part else {
+        return Some((date, day_ms - IST_OFFSET_MIN * 60_000));
+    };
+    let (clock, offset_min) = if let Some(c) = t.strip_suffix('Z') {
+        (c, 0)
+    } else if let Some(i) = t.rfind(['+', '-']) {
+        let (c, off) = t.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let (oh, om) = off[1..].split_once(':')?;
+        (c, sign * (num(oh)? as i64 * 60 + num(om)? as i64))
+    } else {
+        (t, IST_OFFSET_MIN)
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut hms = hms.split(':');
+    let h = num(hms.next()?).filter(|h| *h < 24)? as i64;
+    let mi = num(hms.next()?).filter(|m| *m < 60)? as i64;
+    let sec = hms.next().map(num).unwrap_or(Some(0)).filter(|s| *s < 61)? as i64;
+    let ms = if frac.is_empty() { 0 } else { num(&format!("{frac:0<3}")[..3])? as i64 };
+    let ts = day_ms + ((h * 60 + mi - offset_min) * 60 + sec) * 1000 + ms;
+    Some((date, ts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_datetimes_sort_in_true_time_and_keep_the_written_day() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        let (d, ts) = parse_fhir_datetime("2024-03-05").unwrap();
+        assert_eq!(d, "2024-03-05");
+        let (_, ts_morning) = parse_fhir_datetime("2024-03-05T09:30:00+05:30").unwrap();
+        assert_eq!(ts_morning - ts, (9 * 60 + 30) * 60_000);
+        let (_, z) = parse_fhir_datetime("2024-03-05T04:00:00Z").unwrap();
+        assert_eq!(z, ts_morning);
+        let (_, frac) = parse_fhir_datetime("2024-03-05T04:00:00.25Z").unwrap();
+        assert_eq!(frac - z, 250);
+        assert_eq!(parse_fhir_datetime("2019").unwrap().0, "2019-01-01");
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for bad in ["2023-02-29", "2024-13-01", "24-01-01", "2024-1-1", "yesterday", "2024-01-01T25:00:00Z", ""] {
+            assert!(parse_fhir_datetime(bad).is_none(), "{bad}");
+        }
+        assert!(parse_fhir_datetime("2024-02-29").is_some());
+    }
+}

@@ -1,0 +1,148 @@
+//! Opening a store: the right key opens it, and nothing else ever changes a byte of it.
+
+mod common;
+
+use common::*;
+use locker_core::store::Keying;
+use locker_core::{Error, Store};
+use std::fs;
+
+#[test]
+fn a_citizen_reopens_their_locker_offline_and_finds_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    s.import_bundle(&owner.id, &tiny_bundle("a", "371530004", "Fever consult", "2024-02-01"), &Default::default())
+        .unwrap();
+    drop(s);
+    let s = Store::open(dir.path(), Keying::Key(k)).unwrap();
+    assert_eq!(s.profiles().unwrap(), vec![owner]);
+    assert_eq!(s.record_count().unwrap(), 1);
+    assert!(s.check().unwrap().is_ok());
+}
+
+#[test]
+fn a_wrong_key_is_reported_as_such_and_leaves_every_byte_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    drop(store_with_owner(dir.path(), &k));
+    let before = fingerprint(dir.path());
+    for _ in 0..3 {
+        assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+    }
+    assert_eq!(fingerprint(dir.path()), before);
+    Store::open(dir.path(), Keying::Key(k)).unwrap();
+}
+
+#[test]
+fn without_its_key_check_a_store_still_tells_a_wrong_key_from_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    drop(store_with_owner(dir.path(), &k));
+    fs::remove_file(dir.path().join("locker.keycheck")).unwrap();
+    let db_before = fingerprint(dir.path())["locker.db"].clone();
+    assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+    assert_eq!(fingerprint(dir.path())["locker.db"], db_before);
+    // The right key opens it and the key check is written again.
+    drop(Store::open(dir.path(), Keying::Key(k.clone())).unwrap());
+    assert!(dir.path().join("locker.keycheck").exists());
+    assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+}
+
+#[test]
+fn a_truncated_database_is_corrupt_and_left_as_found() {
+    for keep in [0.5, 0.9] {
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        let (mut s, owner) = store_with_owner(dir.path(), &k);
+        for i in 0..200 {
+            let b = tiny_bundle(&format!("t{i}"), "440545006", &format!("Prescription {i}"), "2023-05-01");
+            s.import_bundle(&owner.id, &b, &Default::default()).unwrap();
+        }
+        drop(s);
+        let db = dir.path().join("locker.db");
+        let len = fs::metadata(&db).unwrap().len();
+        let f = fs::OpenOptions::new().write(true).open(&db).unwrap();
+        f.set_len(((len as f64 * keep) as u64 / 4096) * 4096 + 100).unwrap();
+        drop(f);
+        let before = fs::read(&db).unwrap();
+        assert!(matches!(Store::open(dir.path(), Keying::Key(k.clone())), Err(Error::Corrupt(_))), "kept {keep}");
+        assert_eq!(fs::read(&db).unwrap(), before);
+        // Cut on a page boundary instead: SQLite sees fewer pages than its header promises.
+        let f = fs::OpenOptions::new().write(true).open(&db).unwrap();
+        f.set_len(((len as f64 * keep) as u64 / 4096) * 4096).unwrap();
+        drop(f);
+        let before = fs::read(&db).unwrap();
+        let outcome = Store::open(dir.path(), Keying::Key(k.clone()));
+        assert!(matches!(outcome, Err(Error::Corrupt(_))), "kept {keep} on a page boundary");
+        assert_eq!(fs::read(&db).unwrap(), before);
+    }
+}
+
+#[test]
+fn a_flipped_byte_anywhere_in_the_database_is_damage_never_a_wrong_key_nor_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    for i in 0..100 {
+        let b = tiny_bundle(&format!("f{i}"), "721981007", &format!("Lipid profile {i}"), "2022-11-11");
+        s.import_bundle(&owner.id, &b, &Default::default()).unwrap();
+    }
+    drop(s);
+    let db = dir.path().join("locker.db");
+    let pristine = fs::read(&db).unwrap();
+    let pages = pristine.len() / 4096;
+    for page in 0..pages {
+        for offset in [0, 17, 2000, 4095] {
+            let mut bytes = pristine.clone();
+            bytes[page * 4096 + offset] ^= 0x40;
+            fs::write(&db, &bytes).unwrap();
+            let found = match Store::open(dir.path(), Keying::Key(k.clone())) {
+                Err(e) => Some(e),
+                Ok(s) => match s.check() {
+                    Ok(report) => {
+                        assert!(!report.is_ok(), "page {page} offset {offset}: check missed the damage");
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+            };
+            if let Some(e) = found {
+                assert!(matches!(e, Error::Corrupt(_)), "page {page} offset {offset}: {e:?}");
+            }
+            assert_eq!(fs::read(&db).unwrap(), bytes, "page {page}: a damaged file was rewritten");
+        }
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_version_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    drop(store_with_owner(dir.path(), &k));
+    raw_connection(dir.path(), &k).pragma_update(None, "user_version", 99).unwrap();
+    let before = fingerprint(dir.path());
+    match Store::open(dir.path(), Keying::Key(k)) {
+        Err(Error::IncompatibleVersion { found: 99, supported }) => assert!(supported < 99),
+        other => panic!("expected IncompatibleVersion, got {:?}", other.err()),
+    }
+    assert_eq!(fingerprint(dir.path()), before);
+}
+
+#[test]
+fn two_processes_cannot_hold_the_store_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (_s, _) = store_with_owner(dir.path(), &k);
+    assert!(matches!(Store::open(dir.path(), Keying::Key(k)), Err(Error::Busy)));
+}
+
+#[test]
+fn creating_over_an_existing_store_is_refused_and_opening_nothing_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    drop(store_with_owner(dir.path(), &k));
+    assert!(matches!(Store::create(dir.path(), Keying::Key(key())), Err(Error::InvalidInput(_))));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(Store::open(empty.path(), Keying::Key(k)), Err(Error::NotFound(_))));
+}
