@@ -65,6 +65,8 @@ impl Store {
         let path =
             self.paths.db_next.to_str().ok_or_else(|| Error::InvalidInput("the store path is not UTF-8".into()))?;
         let key_literal = zeroize::Zeroizing::new(format!("x'{}'", *new_key.to_hex()));
+        // The connection was opened without SQLITE_OPEN_CREATE; an empty file is a new database.
+        fs::File::create(&self.paths.db_next)?;
         conn.execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, key_literal.as_str()])?;
         let exported = (|| {
             conn.execute_batch("PRAGMA rekeyed.cipher_compatibility = 4; PRAGMA rekeyed.synchronous = FULL;")?;

@@ -1,0 +1,145 @@
+//! Attachments: streamed in and out with bounded memory, and any change on disk is tampering.
+
+mod common;
+
+use common::*;
+use locker_core::store::Keying;
+use locker_core::{Error, Store};
+use std::fs;
+use std::io::{self, Read};
+
+/// A reader of `n` pseudo-random bytes that never holds more than one buffer.
+struct Pattern {
+    left: u64,
+    state: u64,
+}
+
+impl Read for Pattern {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.left as usize);
+        for b in &mut buf[..n] {
+            self.state = self.state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *b = (self.state >> 56) as u8;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn pattern(n: u64) -> Pattern {
+    Pattern { left: n, state: 42 }
+}
+
+fn read_all(s: &Store, id: &str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    s.open_attachment(id)?.read_to_end(&mut out).map_err(Error::from)?;
+    Ok(out)
+}
+
+fn file_of(dir: &std::path::Path, id: &str) -> std::path::PathBuf {
+    dir.join("attachments").join(format!("{id}.hla"))
+}
+
+#[test]
+fn a_scan_streams_in_and_out_intact_at_any_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    for n in [0u64, 1, 65_535, 65_536, 65_537, 3_000_001] {
+        let a = s.add_attachment(&owner.id, "image/jpeg", &mut pattern(n)).unwrap();
+        assert_eq!(a.size, n);
+        let mut expected = Vec::new();
+        pattern(n).read_to_end(&mut expected).unwrap();
+        assert_eq!(read_all(&s, &a.id).unwrap(), expected, "size {n}");
+    }
+    assert!(s.check().unwrap().is_ok());
+}
+
+#[test]
+fn any_change_to_an_attachment_file_is_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let a = s.add_attachment(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
+    let b = s.add_attachment(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
+    let (pa, pb) = (file_of(dir.path(), &a.id), file_of(dir.path(), &b.id));
+    let pristine = fs::read(&pa).unwrap();
+    let chunk = 65_536 + 16;
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("flipped byte", {
+            let mut x = pristine.clone();
+            x[100_000] ^= 1;
+            x
+        }),
+        ("truncated mid-chunk", pristine[..pristine.len() - 10].to_vec()),
+        ("truncated on a chunk boundary", pristine[..20 + 2 * chunk].to_vec()),
+        ("extended", [pristine.clone(), vec![0; 17]].concat()),
+    ];
+    let mut swapped = pristine.clone();
+    let first = swapped[20..20 + chunk].to_vec();
+    swapped.copy_within(20 + chunk..20 + 2 * chunk, 20);
+    swapped[20 + chunk..20 + 2 * chunk].copy_from_slice(&first);
+    cases.push(("chunks swapped", swapped));
+    for (what, bytes) in cases {
+        fs::write(&pa, &bytes).unwrap();
+        assert!(matches!(read_all(&s, &a.id), Err(Error::Tampered)), "{what}");
+        let report = s.check().unwrap();
+        assert_eq!(report.damaged_attachments, vec![a.id.clone()], "{what}");
+    }
+    // One attachment's file put in place of another's.
+    fs::write(&pa, fs::read(&pb).unwrap()).unwrap();
+    assert!(matches!(read_all(&s, &a.id), Err(Error::Tampered)), "swapped files");
+    fs::write(&pa, &pristine).unwrap();
+    assert!(s.check().unwrap().is_ok());
+}
+
+#[test]
+fn leftovers_of_a_crash_are_cleaned_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    let kept = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
+    let lost = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
+    drop(s);
+    let att = dir.path().join("attachments");
+    // A write killed before its rename, a file whose row never committed, a file that vanished.
+    fs::write(att.join("0b9c1f7e-0000-4000-8000-000000000001.tmp"), b"half").unwrap();
+    fs::write(att.join("0b9c1f7e-0000-4000-8000-000000000002.hla"), b"orphan").unwrap();
+    fs::remove_file(file_of(dir.path(), &lost.id)).unwrap();
+    let s = Store::open(dir.path(), Keying::Key(k)).unwrap();
+    let names: Vec<String> = walk(&att).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, vec![format!("{}.hla", kept.id)]);
+    let ids: Vec<String> = s.attachments(&owner.id).unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, vec![kept.id.clone()]);
+    assert_eq!(s.audit_entries(1).unwrap()[0].action, "attachment.missing");
+    assert!(s.check().unwrap().is_ok());
+}
+
+#[test]
+fn a_record_whose_inline_data_vanished_fails_export_instead_of_coming_back_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, vec![1u8; 100_000]);
+    let bundle = serde_json::to_vec(&serde_json::json!({"resourceType":"Bundle","type":"document","entry":[
+        {"resource":{"resourceType":"Composition","title":"X-ray","date":"2020-01-01",
+          "type":{"coding":[{"system":"http://snomed.info/sct","code":"419891008"}]}}},
+        {"resource":{"resourceType":"Binary","contentType":"image/jpeg","data":b64}}]}))
+    .unwrap();
+    let r = s.import_bundle(&owner.id, &bundle, &Default::default()).unwrap();
+    drop(s);
+    for f in walk(&dir.path().join("attachments")) {
+        fs::remove_file(f).unwrap();
+    }
+    let mut s = Store::open(dir.path(), Keying::Key(k)).unwrap();
+    assert!(matches!(s.export_bundle(&r.id, &mut Vec::new()), Err(Error::Corrupt(_))));
+    assert_eq!(s.check().unwrap().incomplete_records, vec![r.id]);
+}
+
+#[test]
+fn bad_media_types_and_unknown_profiles_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    assert!(matches!(s.add_attachment(&owner.id, "pdf", &mut pattern(1)), Err(Error::InvalidInput(_))));
+    assert!(matches!(s.add_attachment("nobody", "image/png", &mut pattern(1)), Err(Error::NotFound(_))));
+    assert!(matches!(s.open_attachment("nothing"), Err(Error::NotFound(_))));
+    assert!(walk(&dir.path().join("attachments")).is_empty());
+}
