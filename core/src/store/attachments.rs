@@ -232,16 +232,16 @@ impl Store {
     }
 
     pub(crate) fn stored_file(&self, id: &str) -> Result<Option<StoredFile>> {
-        Ok(self
+        let row: Option<(String, Vec<u8>, i64, String)> = self
             .conn()
             .query_row("SELECT uid, salt, plain_len, encoding FROM attachments WHERE uid = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, String>(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
-            .optional()?
-            .map(|(uid, salt, plain_len, enc)| {
-                Ok::<_, Error>(StoredFile { uid, salt, plain_len, encoding: Encoding::parse(&enc)? })
-            })
-            .transpose()?)
+            .optional()?;
+        row.map(|(uid, salt, plain_len, enc)| {
+            Ok(StoredFile { uid, salt, plain_len: plain_len as u64, encoding: Encoding::parse(&enc)? })
+        })
+        .transpose()
     }
 
     /// Deletes an attachment that was added on its own (inline data of a record goes with the

@@ -82,12 +82,23 @@ pub struct Store {
     _lock: fs::File,
 }
 
+/// How long to wait for another holder of the store to let go before reporting `Busy`: long
+/// enough for a closing instance (or a process that forked while holding the lock and has not
+/// yet exec'd) to finish, short enough that a person is not left waiting.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn lock(paths: &StorePaths) -> Result<fs::File> {
     let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&paths.lock)?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::Busy),
-        Err(fs::TryLockError::Error(e)) => Err(e.into()),
+    let started = std::time::Instant::now();
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(Error::Busy),
+            Err(fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
     }
 }
 

@@ -49,7 +49,7 @@ impl Store {
             self.paths.remove_db_next()?;
             KeyCheck::write(&self.paths.keycheck, &[&old])?;
             self.reconnect(&old)?;
-            return Err(closed.err().unwrap_or_else(|| Error::Busy));
+            return Err(closed.err().unwrap_or(Error::Busy));
         }
         fs::rename(&self.paths.db_next, &self.paths.db)?;
         sync_dir(&self.paths.dir)?;

@@ -1,0 +1,47 @@
+//! `locker bench …`: figures measured, never asserted. Each speed is also given as a ratio
+//! against a baseline measured in the same run on the same machine, so the figures travel.
+
+mod attach;
+mod store;
+
+use crate::CliResult;
+use crate::args::BenchCmd;
+use std::time::{Duration, Instant};
+
+pub fn run(cmd: BenchCmd) -> CliResult {
+    match cmd {
+        BenchCmd::Store { records, attach_mib, child_mib, json } => store::run(records, attach_mib, child_mib, json),
+        BenchCmd::AttachChild { mib } => attach::child(mib),
+    }
+}
+
+/// Runs `f`, returning its result and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let r = f();
+    (r, t.elapsed())
+}
+
+/// The `p`-th percentile (0–100) of durations, in milliseconds.
+pub fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort_unstable();
+    let i = ((samples.len() - 1) as f64 * p / 100.0).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+/// Rounds for printing: figures, not noise.
+pub fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// Prints the figures as one JSON object, or as aligned lines for a person.
+pub fn print_figures(figures: &serde_json::Map<String, serde_json::Value>, json: bool) {
+    if json {
+        println!("{}", serde_json::Value::Object(figures.clone()));
+    } else {
+        for (k, v) in figures {
+            println!("{k:<26} {v}");
+        }
+    }
+}

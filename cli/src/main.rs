@@ -1,0 +1,88 @@
+//! `locker`: the demo, every flow by hand, and the benchmarks.
+//!
+//! Errors are one line on standard error and a non-zero exit code; never a panic or a backtrace.
+
+#![deny(unsafe_code)]
+
+mod args;
+mod bench;
+mod demo;
+mod fixtures;
+mod profiles;
+mod records;
+mod store;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// A failure worth one line to the user.
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<locker_core::Error> for Failure {
+    fn from(e: locker_core::Error) -> Self {
+        use locker_core::Error as E;
+        let code = match &e {
+            E::WrongKey => 3,
+            E::Corrupt(_) | E::Tampered => 4,
+            E::IncompatibleVersion { .. } => 5,
+            E::NotFound(_) => 6,
+            E::Duplicate { .. } => 7,
+            E::Busy => 8,
+            E::InvalidInput(_) => 2,
+            _ => 1,
+        };
+        Failure { message: e.to_string(), code }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        locker_core::Error::from(e).into()
+    }
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure { message: message.into(), code: 1 }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure { message: message.into(), code: 2 }
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, Failure>;
+
+fn run(cli: Cli) -> CliResult {
+    let ctx = store::Context { dir: cli.store, key_file: cli.key_file };
+    match cli.command {
+        Command::Keygen { file } => store::keygen(&file),
+        Command::Init => store::init(&ctx),
+        Command::Profile(cmd) => profiles::run(&ctx, cmd),
+        Command::Records(cmd) => records::run(&ctx, cmd),
+        Command::Check => store::check(&ctx),
+        Command::Rekey { new_key_file } => store::rekey(&ctx, &new_key_file),
+        Command::Audit { limit } => store::audit(&ctx, limit),
+        Command::Demo => demo::run(),
+        Command::Bench(cmd) => bench::run(cmd),
+        Command::Fixtures(cmd) => fixtures::run(cmd),
+    }
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|_| {
+        eprintln!("error: an internal error stopped locker; nothing half-written was kept");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

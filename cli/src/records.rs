@@ -1,0 +1,208 @@
+//! `locker records …`
+
+use crate::args::RecordsCmd;
+use crate::store::Context;
+use crate::{CliResult, Failure};
+use indicatif::{ProgressBar, ProgressStyle};
+use locker_core::{Error, HiType, ImportOptions, RecordQuery, RecordSummary};
+use std::fs;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Files per transaction: large enough to amortise the commit, small enough that a kill loses
+/// little and the progress bar moves.
+const BATCH: usize = 64;
+
+pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
+    match cmd {
+        RecordsCmd::Import { files, profile, json } => import(ctx, &files, profile, json),
+        RecordsCmd::List { profile, types, from, to, search, limit, cursor, json } => {
+            let hi_types = types
+                .iter()
+                .map(|t| HiType::parse(t).ok_or_else(|| Failure::usage(format!("unknown record type {t:?}"))))
+                .collect::<CliResult<Vec<_>>>()?;
+            let q = RecordQuery { profile_id: profile, hi_types, from, to, text: search, limit, cursor };
+            list(ctx, &q, json)
+        }
+        RecordsCmd::Show { id } => show(ctx, &id),
+        RecordsCmd::Export { id, out } => {
+            let locker = ctx.open()?;
+            let mut store = locker.store();
+            match out {
+                Some(path) => {
+                    let mut f = io::BufWriter::new(fs::File::create(&path)?);
+                    let n = store.export_bundle(&id, &mut f)?;
+                    f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                    eprintln!("wrote {n} bytes to {}", path.display());
+                }
+                None => {
+                    let mut out = io::stdout().lock();
+                    store.export_bundle(&id, &mut out)?;
+                    out.flush()?;
+                }
+            }
+            Ok(())
+        }
+        RecordsCmd::Delete { id } => {
+            ctx.open()?.store().delete_record(&id)?;
+            println!("deleted {id}");
+            Ok(())
+        }
+    }
+}
+
+fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool) -> CliResult {
+    let locker = ctx.open()?;
+    let profile = match profile {
+        Some(p) => p,
+        None => crate::profiles::owner_id(&locker.store())?,
+    };
+    let bar = ProgressBar::new(files.len() as u64);
+    if files.len() > 1 {
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  eta {eta}").expect("a valid template"),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let (mut imported, mut duplicates, mut failed) = (0, 0, 0);
+    for batch in files.chunks(BATCH) {
+        let contents: Vec<io::Result<Vec<u8>>> = batch.iter().map(fs::read).collect();
+        let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
+        let mut results = locker.store().import_bundles(&profile, &readable, &ImportOptions::default())?.into_iter();
+        let mut out = io::stdout().lock();
+        bar.suspend(|| -> io::Result<()> {
+            for (file, content) in batch.iter().zip(&contents) {
+                let outcome = match content {
+                    Err(e) => Err(Error::InvalidInput(format!("cannot read the file: {}", e.kind()))),
+                    Ok(_) => results.next().expect("one result per readable file"),
+                };
+                match &outcome {
+                    Ok(_) => imported += 1,
+                    Err(Error::Duplicate { .. }) => duplicates += 1,
+                    Err(_) => failed += 1,
+                }
+                report(&mut out, file, &outcome, json)?;
+            }
+            out.flush()
+        })?;
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        return Err(Failure::new(format!(
+            "{failed} file(s) could not be imported ({imported} imported, {duplicates} already present)"
+        )));
+    }
+    eprintln!("{imported} imported, {duplicates} already present");
+    Ok(())
+}
+
+fn report(
+    out: &mut dyn Write,
+    file: &std::path::Path,
+    outcome: &Result<RecordSummary, Error>,
+    json: bool,
+) -> io::Result<()> {
+    let name = file.display().to_string();
+    if json {
+        let v = match outcome {
+            Ok(r) => serde_json::json!({"file": name, "status": "imported", "id": r.id, "hi_type": r.hi_type.as_str()}),
+            Err(Error::Duplicate { existing }) => {
+                serde_json::json!({"file": name, "status": "duplicate", "id": existing})
+            }
+            Err(e) => serde_json::json!({"file": name, "status": "failed", "reason": e.to_string()}),
+        };
+        return writeln!(out, "{v}");
+    }
+    match outcome {
+        Ok(r) => writeln!(out, "imported  {name}  {}  {}  {}", r.id, r.hi_type, r.date.as_deref().unwrap_or("undated")),
+        Err(Error::Duplicate { existing }) => writeln!(out, "duplicate {name}  already stored as {existing}"),
+        Err(e) => writeln!(out, "failed    {name}  {e}"),
+    }
+}
+
+fn list(ctx: &Context, q: &RecordQuery, json: bool) -> CliResult {
+    let locker = ctx.open()?;
+    let page = locker.store().list_records(q)?;
+    if json {
+        let v = serde_json::json!({
+            "records": page.records.iter().map(summary_json).collect::<Vec<_>>(),
+            "next_cursor": page.next_cursor,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
+        return Ok(());
+    }
+    if page.records.is_empty() {
+        println!("no records match");
+    }
+    for r in &page.records {
+        println!(
+            "{}  {:<10} {:<20} {:<40} {}",
+            r.id,
+            r.date.as_deref().unwrap_or("undated"),
+            r.hi_type.as_str(),
+            truncate(&r.title, 40),
+            r.facility.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(c) = page.next_cursor {
+        println!("more: add --cursor {c}");
+    }
+    Ok(())
+}
+
+fn show(ctx: &Context, id: &str) -> CliResult {
+    let locker = ctx.open()?;
+    let store = locker.store();
+    let r = store.record(id)?;
+    println!("{}", serde_json::to_string_pretty(&summary_json(&r)).expect("JSON values serialise"));
+    let mut bundle = Vec::new();
+    store.read_bundle(id, &mut bundle)?;
+    if bundle.len() > 1024 * 1024 {
+        println!("(the bundle is {} bytes; write it out with `locker records export {id} --out FILE`)", bundle.len());
+        return Ok(());
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&bundle).map_err(|_| Failure::new("the stored bundle is not JSON"))?;
+    println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
+    Ok(())
+}
+
+pub fn summary_json(r: &RecordSummary) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "profile_id": r.profile_id, "hi_type": r.hi_type.as_str(), "date": r.date,
+        "title": r.title, "facility": r.facility, "author": r.author, "care_context": r.care_context,
+        "attachments": r.attachments, "imported_at": format_ms(r.imported_at_ms),
+    })
+}
+
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n - 1).chain(['…']).collect() }
+}
+
+/// UTC milliseconds → `YYYY-MM-DD HH:MM:SSZ`.
+pub fn format_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_format_as_utc() {
+        assert_eq!(super::format_ms(0), "1970-01-01 00:00:00Z");
+        assert_eq!(super::format_ms(1_709_600_000_000), "2024-03-05 00:53:20Z");
+    }
+}

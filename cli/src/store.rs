@@ -1,0 +1,126 @@
+//! Keys, the store itself, and the commands that act on it whole: init, check, rekey, audit.
+
+use crate::{CliResult, Failure};
+use locker_core::{DatabaseKey, Locker};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where the store is and how to key it.
+pub struct Context {
+    pub dir: PathBuf,
+    pub key_file: Option<PathBuf>,
+}
+
+pub fn read_key(file: &Path) -> CliResult<DatabaseKey> {
+    let text = fs::read_to_string(file)
+        .map_err(|e| Failure::new(format!("cannot read the key file {}: {}", file.display(), e.kind())))?;
+    Ok(DatabaseKey::from_hex(&text)?)
+}
+
+impl Context {
+    pub fn key(&self) -> CliResult<DatabaseKey> {
+        let file = self.key_file.as_ref().ok_or_else(|| {
+            Failure::usage("no key: pass --key-file FILE or set LOCKER_KEY_FILE (make one with `locker keygen FILE`)")
+        })?;
+        read_key(file)
+    }
+
+    pub fn open(&self) -> CliResult<Locker> {
+        Locker::open(&self.dir, self.key()?).map_err(|e| match e {
+            locker_core::Error::NotFound(_) => Failure {
+                code: 6,
+                ..Failure::new(format!("no store in {} (create one with `locker init`)", self.dir.display()))
+            },
+            other => other.into(),
+        })
+    }
+}
+
+/// Writes a key file readable by its owner alone; never overwrites one.
+pub fn write_key_file(file: &Path, key: &DatabaseKey) -> CliResult {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            Failure::usage(format!("{} exists; a key file is never overwritten", file.display()))
+        }
+        k => Failure::new(format!("cannot create {}: {k}", file.display())),
+    })?;
+    f.write_all(key.to_hex().as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    Ok(())
+}
+
+pub fn keygen(file: &Path) -> CliResult {
+    write_key_file(file, &DatabaseKey::generate()?)?;
+    println!("wrote a new key to {}; keep it safe: without it the store cannot be opened", file.display());
+    Ok(())
+}
+
+pub fn init(ctx: &Context) -> CliResult {
+    Locker::create(&ctx.dir, ctx.key()?)?;
+    println!("created an encrypted store in {}", ctx.dir.display());
+    Ok(())
+}
+
+pub fn check(ctx: &Context) -> CliResult {
+    let locker = ctx.open()?;
+    let report = locker.store().check()?;
+    let audit = match &report.audit {
+        locker_core::AuditVerification::Intact { entries } => format!("intact, {entries} entries"),
+        locker_core::AuditVerification::Broken { at_seq, .. } => format!("broken at entry {at_seq}"),
+    };
+    println!("database structure  {}", if report.sqlite_problems.is_empty() { "ok" } else { "DAMAGED" });
+    println!("page encryption     {}", if report.cipher_page_failures == 0 { "ok" } else { "DAMAGED" });
+    println!("search index        {}", if report.search_index_ok { "ok" } else { "DAMAGED" });
+    println!("audit chain         {audit}");
+    println!(
+        "attachments         {} checked, {} damaged",
+        report.attachments_checked,
+        report.damaged_attachments.len()
+    );
+    if report.is_ok() {
+        println!("all checks passed");
+        return Ok(());
+    }
+    for p in report.problems() {
+        eprintln!("problem: {p}");
+    }
+    Err(Failure { code: 4, ..Failure::new("the store failed its check") })
+}
+
+pub fn rekey(ctx: &Context, new_key_file: &Path) -> CliResult {
+    let new_key = read_key(new_key_file)?;
+    let locker = ctx.open()?;
+    locker.store().rekey(new_key)?;
+    println!("the store is now encrypted under the key in {}", new_key_file.display());
+    Ok(())
+}
+
+pub fn audit(ctx: &Context, limit: u32) -> CliResult {
+    let locker = ctx.open()?;
+    let store = locker.store();
+    for e in store.audit_entries(limit)? {
+        println!(
+            "{:>6}  {}  {:<20} {} {}",
+            e.seq,
+            crate::records::format_ms(e.at_ms),
+            e.action,
+            e.subject.unwrap_or_default(),
+            e.detail.unwrap_or_default()
+        );
+    }
+    match store.verify_audit()? {
+        locker_core::AuditVerification::Intact { entries } => {
+            println!("chain intact: {entries} entries");
+            Ok(())
+        }
+        locker_core::AuditVerification::Broken { at_seq, reason } => {
+            Err(Failure { code: 4, ..Failure::new(format!("the audit chain is broken at entry {at_seq}: {reason}")) })
+        }
+    }
+}
