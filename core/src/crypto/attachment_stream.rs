@@ -80,20 +80,53 @@ pub fn sealed_len(plain_len: u64) -> u64 {
     HEADER_LEN as u64 + plain_len + chunks * TAG_LEN as u64
 }
 
+/// Where sealed chunks go. Takes a filled buffer, gives back an empty one to fill next, so a
+/// chunk is sealed in the very buffer that gets written: no copy between crypto and I/O.
+pub trait ChunkSink {
+    fn put(&mut self, chunk: Vec<u8>) -> io::Result<Vec<u8>>;
+}
+
+/// Where sealed chunks come from: exactly `len` bytes (fewer only at the end of the file).
+pub trait ChunkSource {
+    fn take(&mut self, len: usize) -> io::Result<Vec<u8>>;
+    /// A buffer the reader is done with, for reuse.
+    fn give_back(&mut self, _spent: Vec<u8>) {}
+}
+
+/// Any writer as a sink, any reader as a source: one chunk at a time, on the caller's thread.
+pub struct Direct<T>(pub T);
+
+impl<W: Write> ChunkSink for Direct<W> {
+    fn put(&mut self, mut chunk: Vec<u8>) -> io::Result<Vec<u8>> {
+        self.0.write_all(&chunk)?;
+        chunk.clear();
+        Ok(chunk)
+    }
+}
+
+impl<R: Read> ChunkSource for Direct<R> {
+    fn take(&mut self, len: usize) -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(len);
+        (&mut self.0).take(len as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+}
+
 /// Seals a stream of plaintext into the attachment format. Call [`Sealer::finish`]: a sealer
 /// dropped without it leaves a file that fails authentication, never one that passes short.
-pub struct Sealer<W: Write> {
-    out: W,
+pub struct Sealer<S: ChunkSink> {
+    sink: S,
     key: FileKey,
     buf: Vec<u8>,
     index: u64,
     plain_len: u64,
 }
 
-impl<W: Write> Sealer<W> {
-    pub fn new(mut out: W, key: FileKey) -> io::Result<Self> {
-        out.write_all(&key.header)?;
-        Ok(Sealer { out, key, buf: Vec::with_capacity(CHUNK_LEN + TAG_LEN), index: 0, plain_len: 0 })
+impl<S: ChunkSink> Sealer<S> {
+    pub fn new(mut sink: S, key: FileKey) -> io::Result<Self> {
+        let mut buf = sink.put(key.header.to_vec())?;
+        buf.reserve(CHUNK_LEN + TAG_LEN);
+        Ok(Sealer { sink, key, buf, index: 0, plain_len: 0 })
     }
 
     fn seal_chunk(&mut self, last: bool) -> io::Result<()> {
@@ -103,22 +136,22 @@ impl<W: Write> Sealer<W> {
             .key
             .seal_in_place_separate_tag(nonce, Aad::from(&self.key.header), &mut self.buf)
             .map_err(|_| io::Error::other("sealing failed"))?;
-        self.out.write_all(&self.buf)?;
-        self.out.write_all(tag.as_ref())?;
+        self.buf.extend_from_slice(tag.as_ref());
+        self.buf = self.sink.put(std::mem::take(&mut self.buf))?;
         self.buf.clear();
+        self.buf.reserve(CHUNK_LEN + TAG_LEN);
         self.index += 1;
         Ok(())
     }
 
     /// Seals the final chunk; returns the sink and the number of plaintext bytes written.
-    pub fn finish(mut self) -> io::Result<(W, u64)> {
+    pub fn finish(mut self) -> io::Result<(S, u64)> {
         self.seal_chunk(true)?;
-        self.out.flush()?;
-        Ok((self.out, self.plain_len))
+        Ok((self.sink, self.plain_len))
     }
 }
 
-impl<W: Write> Write for Sealer<W> {
+impl<S: ChunkSink> Write for Sealer<S> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.is_empty() {
             return Ok(0);
@@ -134,13 +167,13 @@ impl<W: Write> Write for Sealer<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        Ok(())
     }
 }
 
 /// Opens a sealed stream, verifying every chunk before handing out a byte of it.
-pub struct Opener<R: Read> {
-    inp: R,
+pub struct Opener<S: ChunkSource> {
+    source: S,
     key: FileKey,
     buf: Vec<u8>,
     pos: usize,
@@ -149,9 +182,9 @@ pub struct Opener<R: Read> {
     last_len: usize,
 }
 
-impl<R: Read> Opener<R> {
+impl<S: ChunkSource> Opener<S> {
     /// `sealed_len` is the length of the whole file (header included), from its metadata.
-    pub fn new(mut inp: R, key: FileKey, sealed_len: u64) -> io::Result<Self> {
+    pub fn new(mut source: S, key: FileKey, sealed_len: u64) -> io::Result<Self> {
         let body = sealed_len.checked_sub(HEADER_LEN as u64).ok_or_else(tampered)?;
         let full = (CHUNK_LEN + TAG_LEN) as u64;
         let (chunks, last_len) = match body % full {
@@ -160,12 +193,12 @@ impl<R: Read> Opener<R> {
             r if r < TAG_LEN as u64 => return Err(tampered()),
             r => (body / full + 1, (r - TAG_LEN as u64) as usize),
         };
-        let mut header = [0u8; HEADER_LEN];
-        inp.read_exact(&mut header).map_err(|_| tampered())?;
+        let header = source.take(HEADER_LEN)?;
         if header != key.header {
             return Err(tampered());
         }
-        Ok(Opener { inp, key, buf: Vec::with_capacity(CHUNK_LEN + TAG_LEN), pos: 0, index: 0, chunks, last_len })
+        source.give_back(header);
+        Ok(Opener { source, key, buf: Vec::new(), pos: 0, index: 0, chunks, last_len })
     }
 
     fn open_next(&mut self) -> io::Result<bool> {
@@ -174,10 +207,11 @@ impl<R: Read> Opener<R> {
         }
         let last = self.index + 1 == self.chunks;
         let len = if last { self.last_len } else { CHUNK_LEN } + TAG_LEN;
-        self.buf.resize(len, 0);
-        self.inp
-            .read_exact(&mut self.buf)
-            .map_err(|e| if e.kind() == io::ErrorKind::UnexpectedEof { tampered() } else { e })?;
+        let spent = std::mem::replace(&mut self.buf, self.source.take(len)?);
+        self.source.give_back(spent);
+        if self.buf.len() != len {
+            return Err(tampered());
+        }
         let nonce = FileKey::nonce(self.index, last);
         let plain_len = self
             .key
@@ -188,18 +222,15 @@ impl<R: Read> Opener<R> {
         self.buf.truncate(plain_len);
         self.pos = 0;
         self.index += 1;
-        if last {
-            // Anything after the last chunk was appended by someone else.
-            let mut probe = [0u8; 1];
-            if self.inp.read(&mut probe)? != 0 {
-                return Err(tampered());
-            }
+        // Anything after the last chunk was appended by someone else.
+        if last && !self.source.take(1)?.is_empty() {
+            return Err(tampered());
         }
         Ok(true)
     }
 }
 
-impl<R: Read> Read for Opener<R> {
+impl<S: ChunkSource> Read for Opener<S> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.buf.len() {
             if !self.open_next()? {
@@ -222,19 +253,19 @@ mod tests {
     }
 
     fn seal(data: &[u8]) -> Vec<u8> {
-        let mut s = Sealer::new(Vec::new(), key(1)).unwrap();
+        let mut s = Sealer::new(Direct(Vec::new()), key(1)).unwrap();
         // Odd-sized writes, so chunk boundaries never line up with write boundaries.
         for piece in data.chunks(10_007) {
             s.write_all(piece).unwrap();
         }
-        let (out, n) = s.finish().unwrap();
+        let (Direct(out), n) = s.finish().unwrap();
         assert_eq!(n, data.len() as u64);
         assert_eq!(out.len() as u64, sealed_len(data.len() as u64));
         out
     }
 
     fn open(sealed: &[u8], k: FileKey) -> io::Result<Vec<u8>> {
-        let mut o = Opener::new(sealed, k, sealed.len() as u64)?;
+        let mut o = Opener::new(Direct(sealed), k, sealed.len() as u64)?;
         let mut out = Vec::new();
         o.read_to_end(&mut out)?;
         Ok(out)

@@ -7,17 +7,23 @@
 //! removed at open and noted in the audit log; the records that used them then fail export
 //! with `Corrupt` rather than come back silently incomplete.
 
+use super::io_pipeline::{ReadAhead, WriteBehind};
 use super::{Store, audit, keycheck::sync_dir, now_ms};
-use crate::crypto::attachment_stream::{CHUNK_LEN, FileKey, Opener, Sealer, TAG_LEN};
+use crate::crypto::attachment_stream::{CHUNK_LEN, Direct, FileKey, HEADER_LEN, Opener, Sealer, TAG_LEN};
 use crate::crypto::{random_fill, random_uid};
 use crate::error::{Error, Result};
 use crate::fhir::base64_text::LenientBase64;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::PathBuf;
 use zeroize::Zeroizing;
+
+/// One sealed chunk with its tag: the unit the I/O threads hand over.
+const PIPE_BLOCK: usize = CHUNK_LEN + TAG_LEN;
+/// Blocks in flight between the crypto and the file: 4 × 64 KiB.
+const PIPE_DEPTH: usize = 4;
 
 /// What an attachment is, without its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,11 +141,11 @@ impl AttachmentFiles {
         let tmp = self.path(&uid, "tmp");
         let result = (|| {
             let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            let mut sealer = Sealer::new(BufWriter::with_capacity(CHUNK_LEN + TAG_LEN, file), self.key(&uid, &salt)?)?;
+            let behind = WriteBehind::new(file, PIPE_BLOCK, PIPE_DEPTH)?;
+            let mut sealer = Sealer::new(behind, self.key(&uid, &salt)?)?;
             fill(&mut sealer)?;
-            let (out, plain_len) = sealer.finish()?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
+            let (behind, plain_len) = sealer.finish()?;
+            behind.finish()?.sync_all()?;
             fs::rename(&tmp, self.path(&uid, "hla"))?;
             sync_dir(&self.dir)?;
             Ok(plain_len)
@@ -163,8 +169,14 @@ impl AttachmentFiles {
             Err(e) => return Err(e.into()),
         };
         let len = file.metadata()?.len();
-        let opener = Opener::new(BufReader::with_capacity(CHUNK_LEN + TAG_LEN, file), self.key(&f.uid, &f.salt)?, len)?;
-        Ok(ExactLen { inner: opener, remaining: f.plain_len })
+        let key = self.key(&f.uid, &f.salt)?;
+        // Small files are read directly: a thread would cost more than it overlaps.
+        let opened: Box<dyn Read + Send> = if len > 4 * PIPE_BLOCK as u64 {
+            Box::new(Opener::new(ReadAhead::new(file, HEADER_LEN, PIPE_BLOCK, PIPE_DEPTH)?, key, len)?)
+        } else {
+            Box::new(Opener::new(Direct(BufReader::with_capacity(PIPE_BLOCK, file)), key, len)?)
+        };
+        Ok(ExactLen { inner: opened, remaining: f.plain_len })
     }
 
     /// Unlinks files whose rows are gone. A failure here only leaves an orphan, which the next

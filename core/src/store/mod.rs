@@ -13,6 +13,7 @@ pub mod attachments;
 pub mod audit;
 mod check;
 mod connection;
+mod io_pipeline;
 mod keycheck;
 pub mod profiles;
 pub mod records;
