@@ -4,7 +4,6 @@
 use super::connection::PAGE_SIZE;
 use super::{AuditVerification, Store, StorePaths};
 use crate::error::{Error, Result};
-use rusqlite::Connection;
 use std::io::{self, Read};
 
 /// What `check` found. Problems are described without any personal data.
@@ -54,7 +53,7 @@ impl CheckReport {
 
 /// A database file cut short of a whole page was truncated; SQLite itself reports a file
 /// shorter than its header says.
-pub(crate) fn ensure_not_truncated(_conn: &Connection, paths: &StorePaths) -> Result<()> {
+pub(crate) fn ensure_not_truncated(paths: &StorePaths) -> Result<()> {
     if !std::fs::metadata(&paths.db)?.len().is_multiple_of(PAGE_SIZE) {
         return Err(Error::Corrupt("the database file is truncated".into()));
     }

@@ -187,7 +187,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         schema::ensure_readable(version, schema::CURRENT_VERSION)?;
-        check::ensure_not_truncated(&conn, &paths)?;
+        check::ensure_not_truncated(&paths)?;
         connection::configure(&conn)?;
         schema::upgrade(&mut conn, schema::UPGRADES, schema::CURRENT_VERSION)?;
         if let (Some(kc), Some(key)) = (&kc, keying.key())
