@@ -11,6 +11,7 @@
 
 pub mod attachments;
 pub mod audit;
+mod body;
 mod check;
 mod connection;
 mod io_pipeline;

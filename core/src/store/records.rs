@@ -5,7 +5,7 @@
 //! splices the data back, so the bundle comes out byte for byte as it went in.
 
 use super::attachments::{Encoding, NewFile, StoredFile, copy, insert_row};
-use super::{Store, audit, now_ms};
+use super::{Store, audit, body, now_ms};
 use crate::crypto::random_uid;
 use crate::error::{Error, Result};
 use crate::fhir::inline_data::{self, Span};
@@ -344,7 +344,7 @@ impl Store {
 
     /// Writes the bundle exactly as it was imported, streaming any large inline data back in.
     pub fn read_bundle(&self, id: &str, out: &mut dyn Write) -> Result<u64> {
-        let (rowid, skeleton, expected): (i64, Vec<u8>, i64) = self
+        let (rowid, stored, expected): (i64, Vec<u8>, i64) = self
             .conn()
             .query_row(
                 "SELECT r.id, b.skeleton, r.spliced_attachments FROM records r JOIN record_bodies b ON b.record_id = r.id
@@ -354,6 +354,7 @@ impl Store {
             )
             .optional()?
             .ok_or(Error::NotFound("record"))?;
+        let skeleton = body::unpack(&stored)?;
         let holes: Vec<(usize, StoredFile)> = {
             let mut st = self.conn().prepare_cached(
                 "SELECT splice_offset, uid, salt, plain_len, encoding FROM attachments
@@ -470,7 +471,10 @@ fn insert_record(
         ],
     )?;
     let rowid = conn.last_insert_rowid();
-    conn.execute("INSERT INTO record_bodies (record_id, skeleton) VALUES (?1, ?2)", params![rowid, p.skeleton])?;
+    conn.execute(
+        "INSERT INTO record_bodies (record_id, skeleton) VALUES (?1, ?2)",
+        params![rowid, body::pack(&p.skeleton)],
+    )?;
     conn.execute(
         "INSERT INTO records_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
         params![rowid, ix.title, ix.search_text],

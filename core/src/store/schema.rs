@@ -53,7 +53,8 @@ CREATE TABLE records (
 CREATE INDEX records_newest ON records (record_ts DESC, id DESC);
 CREATE INDEX records_profile_newest ON records (profile_id, record_ts DESC, id DESC);
 
--- The bundle as imported, less any large inline data (which lives in attachment files).
+-- The bundle as imported, less any large inline data (which lives in attachment files),
+-- compressed behind a one-byte tag (store/body.rs).
 CREATE TABLE record_bodies (
     record_id INTEGER PRIMARY KEY REFERENCES records (id) ON DELETE CASCADE,
     skeleton  BLOB NOT NULL
