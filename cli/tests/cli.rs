@@ -92,6 +92,13 @@ fn mistakes_get_one_clear_line_and_a_non_zero_exit() {
 
     let o = s.run(&["profile", "add", "--name", "X", "--gender", "M", "--birth-date", "tomorrow"]);
     assert!(one_line_error(&o).contains("birth date"));
+
+    let o = s.run(&["records", "list", "--no-such-flag"]);
+    assert!(one_line_error(&o).contains("--no-such-flag"));
+    assert_eq!(o.status.code(), Some(2));
+    let o = s.run(&["records"]);
+    one_line_error(&o);
+    assert!(s.run(&["--help"]).status.success());
 }
 
 #[test]
