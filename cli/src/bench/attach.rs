@@ -74,7 +74,8 @@ impl Write for HashSink {
     }
 }
 
-fn copy(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<u64> {
+/// Copies in attachment-chunk-sized pieces (`io::copy` would split every chunk eight ways).
+pub fn copy(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<u64> {
     let mut buf = vec![0u8; CHUNK];
     let mut n = 0;
     loop {

@@ -1,7 +1,7 @@
 //! `locker bench store`: the record store at N records, encrypted against plain on the same code
 //! path in the same run, and attachments against raw AES-256-GCM on the same bytes.
 
-use super::attach::{CHUNK, Pattern, mb_s, raw_aead_mb_s};
+use super::attach::{CHUNK, Pattern, copy, mb_s, raw_aead_mb_s};
 use super::{percentile_ms, print_figures, round, timed};
 use crate::{CliResult, Failure};
 use locker_core::{DatabaseKey, ImportOptions, Locker, RecordQuery};
@@ -98,17 +98,6 @@ impl Write for Compare<'_> {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
-    }
-}
-
-fn copy(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = from.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        to.write_all(&buf[..n])?;
     }
 }
 
