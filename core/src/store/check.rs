@@ -1,10 +1,11 @@
 //! `check`: every layer of the store verified, end to end — SQLite's structure, SQLCipher's
 //! page authentication, the search index, the audit chain, and every attachment's tags.
 
+use super::attachments::copy;
 use super::connection::PAGE_SIZE;
 use super::{AuditVerification, Store, StorePaths};
 use crate::error::{Error, Result};
-use std::io::{self, Read};
+use std::io;
 
 /// What `check` found. Problems are described without any personal data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +98,7 @@ impl Store {
         for uid in uids {
             checked += 1;
             let ok = match self.stored_file(&uid)? {
-                Some(f) => self.files.open(&f).and_then(|mut r| drain(&mut r).map_err(Error::from)).is_ok(),
+                Some(f) => self.files.open(&f).and_then(|mut r| Ok(copy(&mut r, &mut io::sink())?)).is_ok(),
                 None => false,
             };
             if !ok {
@@ -122,10 +123,4 @@ impl Store {
             incomplete_records,
         })
     }
-}
-
-fn drain(r: &mut dyn Read) -> io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
-    while r.read(&mut buf)? != 0 {}
-    Ok(())
 }

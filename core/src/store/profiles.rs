@@ -93,11 +93,9 @@ fn valid_name(name: &str) -> Result<String> {
 
 fn valid_birth_date(d: &str) -> Result<String> {
     let d = d.trim();
-    let ok = (d.len() == 4 || d.len() == 10) && crate::time::parse_date(d).is_some();
-    if !ok {
-        return Err(Error::InvalidInput("a birth date is YYYY-MM-DD or YYYY".into()));
-    }
-    let (y, m, day) = crate::time::parse_date(d).expect("checked");
+    let (y, m, day) = crate::time::parse_date(d)
+        .filter(|_| d.len() == 4 || d.len() == 10)
+        .ok_or_else(|| Error::InvalidInput("a birth date is YYYY-MM-DD or YYYY".into()))?;
     if crate::time::days_from_civil(y, m, day) * 86_400_000 > now_ms() {
         return Err(Error::InvalidInput("a birth date cannot be in the future".into()));
     }

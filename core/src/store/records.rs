@@ -94,6 +94,26 @@ struct Prepared<'a> {
     hash: [u8; 32],
 }
 
+impl Prepared<'_> {
+    /// What a list shows of this bundle, once stored as `id`.
+    fn into_summary(self, id: String, profile_id: &str, imported_at_ms: i64) -> RecordSummary {
+        let ix = self.index;
+        RecordSummary {
+            id,
+            profile_id: profile_id.to_owned(),
+            hi_type: ix.hi_type,
+            sort_ms: ix.date.as_ref().map_or(0, |d| d.1),
+            date: ix.date.map(|d| d.0),
+            title: ix.title,
+            facility: ix.facility,
+            author: ix.author,
+            care_context: ix.care_context,
+            attachments: self.spans.len() as u32,
+            imported_at_ms,
+        }
+    }
+}
+
 fn prepare<'a>(raw: &'a [u8], opts: &ImportOptions) -> Result<Prepared<'a>> {
     if raw.len() > MAX_BUNDLE_BYTES {
         return Err(Error::InvalidInput("the bundle is larger than 512 MiB".into()));
@@ -227,21 +247,21 @@ impl Store {
         let outcome = (|| {
             let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut results = Vec::with_capacity(prepared.len());
-            for p in &prepared {
+            for p in prepared {
                 let p = match p {
                     Ok(p) => p,
                     Err(e) => {
-                        results.push(Err(Error::InvalidInput(item_error_text(e))));
+                        results.push(Err(e));
                         continue;
                     }
                 };
                 let sp = tx.savepoint()?;
                 let mut files = Vec::new();
-                match insert_record(&sp, &self.files, profile, p, &mut files) {
-                    Ok((uid, rowid, imported_at)) => {
+                match insert_record(&sp, &self.files, profile, &p, &mut files) {
+                    Ok((uid, imported_at)) => {
                         sp.commit()?;
                         written.extend(files);
-                        results.push(Ok((uid, rowid, imported_at)));
+                        results.push(Ok(p.into_summary(uid, profile_id, imported_at)));
                     }
                     Err(e) => {
                         drop(sp);
@@ -256,34 +276,10 @@ impl Store {
             tx.commit()?;
             Ok(results)
         })();
-        let results = match outcome {
-            Ok(r) => r,
-            Err(e) => {
-                self.files.remove(&written);
-                return Err(e);
-            }
-        };
-        Ok(results
-            .into_iter()
-            .zip(&prepared)
-            .map(|(r, p)| {
-                let (uid, _rowid, imported_at) = r?;
-                let p = p.as_ref().expect("only prepared bundles were stored");
-                Ok(RecordSummary {
-                    id: uid,
-                    profile_id: profile_id.to_owned(),
-                    hi_type: p.index.hi_type,
-                    date: p.index.date.as_ref().map(|d| d.0.clone()),
-                    sort_ms: p.index.date.as_ref().map_or(0, |d| d.1),
-                    title: p.index.title.clone(),
-                    facility: p.index.facility.clone(),
-                    author: p.index.author.clone(),
-                    care_context: p.index.care_context.clone(),
-                    attachments: p.spans.len() as u32,
-                    imported_at_ms: imported_at,
-                })
-            })
-            .collect())
+        if outcome.is_err() {
+            self.files.remove(&written);
+        }
+        outcome
     }
 
     pub fn record(&self, id: &str) -> Result<RecordSummary> {
@@ -429,21 +425,13 @@ impl Store {
     }
 }
 
-/// An import error's message, for a per-bundle result: always free of the bundle's content.
-fn item_error_text(e: &Error) -> String {
-    match e {
-        Error::InvalidInput(m) => m.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn insert_record(
     conn: &Connection,
     files: &super::attachments::AttachmentFiles,
     profile: i64,
     p: &Prepared,
     written: &mut Vec<String>,
-) -> Result<(String, i64, i64)> {
+) -> Result<(String, i64)> {
     if let Some(existing) = existing_record(conn, p)? {
         return Err(Error::Duplicate { existing });
     }
@@ -488,7 +476,7 @@ fn insert_record(
     }
     let detail = (!p.spans.is_empty()).then(|| format!("attachments={}", p.spans.len()));
     audit::append(conn, "record.import", Some(&uid), detail.as_deref())?;
-    Ok((uid, rowid, now))
+    Ok((uid, now))
 }
 
 #[cfg(test)]
