@@ -16,6 +16,18 @@ use args::{Cli, Command};
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Exit codes, as README lists them, so scripts can tell failures apart.
+pub mod exit {
+    pub const OTHER: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const WRONG_KEY: u8 = 3;
+    pub const DAMAGED: u8 = 4;
+    pub const TOO_NEW: u8 = 5;
+    pub const NOT_FOUND: u8 = 6;
+    pub const DUPLICATE: u8 = 7;
+    pub const BUSY: u8 = 8;
+}
+
 /// A failure worth one line to the user.
 pub struct Failure {
     message: String,
@@ -26,16 +38,16 @@ impl From<locker_core::Error> for Failure {
     fn from(e: locker_core::Error) -> Self {
         use locker_core::Error as E;
         let code = match &e {
-            E::WrongKey => 3,
-            E::Corrupt(_) | E::Tampered => 4,
-            E::IncompatibleVersion { .. } => 5,
-            E::NotFound(_) => 6,
-            E::Duplicate { .. } => 7,
-            E::Busy => 8,
-            E::InvalidInput(_) => 2,
-            _ => 1,
+            E::WrongKey => exit::WRONG_KEY,
+            E::Corrupt(_) | E::Tampered => exit::DAMAGED,
+            E::IncompatibleVersion { .. } => exit::TOO_NEW,
+            E::NotFound(_) => exit::NOT_FOUND,
+            E::Duplicate { .. } => exit::DUPLICATE,
+            E::Busy => exit::BUSY,
+            E::InvalidInput(_) => exit::USAGE,
+            _ => exit::OTHER,
         };
-        Failure { message: e.to_string(), code }
+        Failure::with_code(code, e.to_string())
     }
 }
 
@@ -46,12 +58,16 @@ impl From<std::io::Error> for Failure {
 }
 
 impl Failure {
+    pub fn with_code(code: u8, message: impl Into<String>) -> Self {
+        Failure { message: message.into(), code }
+    }
+
     pub fn new(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), code: 1 }
+        Failure::with_code(exit::OTHER, message)
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), code: 2 }
+        Failure::with_code(exit::USAGE, message)
     }
 }
 
@@ -85,7 +101,7 @@ fn main() -> ExitCode {
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
             eprintln!("error: {first} (see `locker --help`)");
-            return ExitCode::from(2);
+            return ExitCode::from(exit::USAGE);
         }
     };
     match run(cli) {

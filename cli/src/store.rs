@@ -1,6 +1,6 @@
 //! Keys, the store itself, and the commands that act on it whole: init, check, rekey, audit.
 
-use crate::{CliResult, Failure};
+use crate::{CliResult, Failure, exit};
 use locker_core::{DatabaseKey, Locker};
 use std::fs;
 use std::io::Write;
@@ -28,10 +28,10 @@ impl Context {
 
     pub fn open(&self) -> CliResult<Locker> {
         Locker::open(&self.dir, self.key()?).map_err(|e| match e {
-            locker_core::Error::NotFound(_) => Failure {
-                code: 6,
-                ..Failure::new(format!("no store in {} (create one with `locker init`)", self.dir.display()))
-            },
+            locker_core::Error::NotFound(_) => Failure::with_code(
+                exit::NOT_FOUND,
+                format!("no store in {} (create one with `locker init`)", self.dir.display()),
+            ),
             other => other.into(),
         })
     }
@@ -90,7 +90,7 @@ pub fn check(ctx: &Context) -> CliResult {
     for p in report.problems() {
         eprintln!("problem: {p}");
     }
-    Err(Failure { code: 4, ..Failure::new("the store failed its check") })
+    Err(Failure::with_code(exit::DAMAGED, "the store failed its check"))
 }
 
 pub fn rekey(ctx: &Context, new_key_file: &Path) -> CliResult {
@@ -120,7 +120,7 @@ pub fn audit(ctx: &Context, limit: u32) -> CliResult {
             Ok(())
         }
         locker_core::AuditVerification::Broken { at_seq, reason } => {
-            Err(Failure { code: 4, ..Failure::new(format!("the audit chain is broken at entry {at_seq}: {reason}")) })
+            Err(Failure::with_code(exit::DAMAGED, format!("the audit chain is broken at entry {at_seq}: {reason}")))
         }
     }
 }
