@@ -97,7 +97,7 @@ pub fn run() -> CliResult {
 
     step(3, "The family");
     let (owner, husband, son) = {
-        let mut s = locker.store();
+        let mut s = locker.store()?;
         let owner = s.add_profile(&sample_owner())?;
         let husband = s.add_profile(&sample_member("Ravi Iyer", "spouse"))?;
         let son = s.add_profile(&sample_member("Arjun Iyer", "child"))?;
@@ -107,7 +107,7 @@ pub fn run() -> CliResult {
 
     step(4, "Records of every ABDM type, and a few years of history");
     let t = Instant::now();
-    let mut store = locker.store();
+    let mut store = locker.store()?;
     for (name, bytes) in SAMPLES {
         let r = store.import_bundle(&owner.id, bytes, &ImportOptions::default())?;
         say(format!(
@@ -200,7 +200,7 @@ pub fn run() -> CliResult {
     let locker = Locker::open(&dir, key.clone())?;
     let new_key = DatabaseKey::generate()?;
     let t = Instant::now();
-    locker.store().rekey(new_key.clone())?;
+    locker.store()?.rekey(new_key.clone())?;
     drop(locker);
     ensure(matches!(Locker::open(&dir, key), Err(Error::WrongKey)), "the old key no longer opens")?;
     let locker = Locker::open(&dir, new_key)?;
@@ -208,19 +208,19 @@ pub fn run() -> CliResult {
     say("Now the old key is refused and the new one opens the store.");
 
     step(11, "Arjun's profile removed");
-    let before = locker.store().list_records(&RecordQuery {
+    let before = locker.store()?.list_records(&RecordQuery {
         profile_id: Some(son.id.clone()),
         limit: 500,
         ..Default::default()
     })?;
-    locker.store().remove_profile(&son.id)?;
+    locker.store()?.remove_profile(&son.id)?;
     say(format!(
         "His {} records went with him: rows zeroed, search terms dropped, the log scrubbed.",
         before.records.len()
     ));
 
     step(12, "A full check");
-    let report = locker.store().check()?;
+    let report = locker.store()?.check()?;
     ensure(report.is_ok(), "the store passes its check")?;
     let entries = match report.audit {
         locker_core::AuditVerification::Intact { entries } => entries,
@@ -230,7 +230,7 @@ pub fn run() -> CliResult {
         "Database structure, page encryption, search index, {} attachment(s) and an audit chain of {entries} entries: all sound.",
         report.attachments_checked
     ));
-    say(format!("{} records in the store.", locker.store().record_count()?));
+    say(format!("{} records in the store.", locker.store()?.record_count()?));
 
     println!(
         "\nDone in {:.1} s. Next: `locker --help`, or try it on your own files (see README).",

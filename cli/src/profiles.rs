@@ -7,7 +7,7 @@ use locker_core::{Gender, NewProfile, Profile, ProfileUpdate, Store};
 
 pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
     let locker = ctx.open()?;
-    let mut store = locker.store();
+    let mut store = locker.store()?;
     match cmd {
         ProfileCmd::Add(f) => {
             let p = add(&mut store, f)?;

@@ -27,24 +27,21 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
         RecordsCmd::Show { id } => show(ctx, &id),
         RecordsCmd::Export { id, out } => {
             let locker = ctx.open()?;
-            let mut store = locker.store();
             match out {
                 Some(path) => {
-                    let mut f = io::BufWriter::new(fs::File::create(&path)?);
-                    let n = store.export_bundle(&id, &mut f)?;
-                    f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                    let n = locker.export_bundle_to(&id, &path)?;
                     eprintln!("wrote {n} bytes to {}", path.display());
                 }
                 None => {
                     let mut out = io::stdout().lock();
-                    store.export_bundle(&id, &mut out)?;
+                    locker.store()?.export_bundle(&id, &mut out)?;
                     out.flush()?;
                 }
             }
             Ok(())
         }
         RecordsCmd::Delete { id } => {
-            ctx.open()?.store().delete_record(&id)?;
+            ctx.open()?.store()?.delete_record(&id)?;
             println!("deleted {id}");
             Ok(())
         }
@@ -55,7 +52,7 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
     let locker = ctx.open()?;
     let profile = match profile {
         Some(p) => p,
-        None => crate::profiles::owner_id(&locker.store())?,
+        None => crate::profiles::owner_id(&*locker.store()?)?,
     };
     let bar = ProgressBar::new(files.len() as u64);
     if files.len() > 1 {
@@ -69,7 +66,7 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
     for batch in files.chunks(BATCH) {
         let contents: Vec<io::Result<Vec<u8>>> = batch.iter().map(fs::read).collect();
         let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
-        let mut results = locker.store().import_bundles(&profile, &readable, &ImportOptions::default())?.into_iter();
+        let mut results = locker.store()?.import_bundles(&profile, &readable, &ImportOptions::default())?.into_iter();
         let mut out = io::stdout().lock();
         bar.suspend(|| -> io::Result<()> {
             for (file, content) in batch.iter().zip(&contents) {
@@ -124,7 +121,7 @@ fn report(
 
 fn list(ctx: &Context, q: &RecordQuery, json: bool) -> CliResult {
     let locker = ctx.open()?;
-    let page = locker.store().list_records(q)?;
+    let page = locker.store()?.list_records(q)?;
     if json {
         let v = serde_json::json!({
             "records": page.records.iter().map(summary_json).collect::<Vec<_>>(),
@@ -154,7 +151,7 @@ fn list(ctx: &Context, q: &RecordQuery, json: bool) -> CliResult {
 
 fn show(ctx: &Context, id: &str) -> CliResult {
     let locker = ctx.open()?;
-    let store = locker.store();
+    let store = locker.store()?;
     let r = store.record(id)?;
     println!("{}", serde_json::to_string_pretty(&summary_json(&r)).expect("JSON values serialise"));
     let mut bundle = Vec::new();

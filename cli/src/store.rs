@@ -69,7 +69,7 @@ pub fn init(ctx: &Context) -> CliResult {
 
 pub fn check(ctx: &Context) -> CliResult {
     let locker = ctx.open()?;
-    let report = locker.store().check()?;
+    let report = locker.store()?.check()?;
     let audit = match &report.audit {
         locker_core::AuditVerification::Intact { entries } => format!("intact, {entries} entries"),
         locker_core::AuditVerification::Broken { at_seq, .. } => format!("broken at entry {at_seq}"),
@@ -96,14 +96,14 @@ pub fn check(ctx: &Context) -> CliResult {
 pub fn rekey(ctx: &Context, new_key_file: &Path) -> CliResult {
     let new_key = read_key(new_key_file)?;
     let locker = ctx.open()?;
-    locker.store().rekey(new_key)?;
+    locker.store()?.rekey(new_key)?;
     println!("the store is now encrypted under the key in {}", new_key_file.display());
     Ok(())
 }
 
 pub fn audit(ctx: &Context, limit: u32) -> CliResult {
     let locker = ctx.open()?;
-    let store = locker.store();
+    let store = locker.store()?;
     for e in store.audit_entries(limit)? {
         println!(
             "{:>6}  {}  {:<20} {} {}",

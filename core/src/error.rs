@@ -30,6 +30,9 @@ pub enum Error {
     /// An attachment failed authentication: changed, truncated, reordered or swapped.
     #[error("an attachment failed its integrity check")]
     Tampered,
+    /// The locker was closed; open it again to go on.
+    #[error("the locker is closed")]
+    Closed,
     /// Another process has this store open.
     #[error("the store is open in another process")]
     Busy,

@@ -9,6 +9,7 @@
 pub mod crypto;
 pub mod error;
 pub mod fhir;
+mod files;
 mod locker;
 pub mod store;
 mod time;
@@ -16,8 +17,8 @@ mod time;
 pub use crypto::DatabaseKey;
 pub use error::{Error, Result};
 pub use fhir::HiType;
-pub use locker::Locker;
+pub use locker::{Locker, StoreGuard};
 pub use store::{
-    AttachmentInfo, AttachmentReader, AuditEntry, AuditVerification, CheckReport, Gender, ImportOptions, NewProfile,
-    Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
+    AttachmentInfo, AttachmentReader, AttachmentUpload, AuditEntry, AuditVerification, CheckReport, Gender,
+    ImportOptions, NewProfile, Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
 };

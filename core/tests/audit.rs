@@ -57,5 +57,5 @@ fn a_changed_audit_entry_fails_the_check() {
     let s = locker_core::Store::open(dir.path(), locker_core::store::Keying::Key(k)).unwrap();
     let report = s.check().unwrap();
     assert!(!report.is_ok());
-    assert_eq!(report.audit, AuditVerification::Broken { at_seq: 2, reason: "an entry was changed" });
+    assert_eq!(report.audit, AuditVerification::Broken { at_seq: 2, reason: "an entry was changed".into() });
 }

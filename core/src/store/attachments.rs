@@ -8,11 +8,12 @@
 //! with `Corrupt` rather than come back silently incomplete.
 
 use super::io_pipeline::{ReadAhead, WriteBehind};
-use super::{Store, audit, keycheck::sync_dir, now_ms};
+use super::{Store, audit, now_ms};
 use crate::crypto::attachment_stream::{CHUNK_LEN, Direct, FileKey, HEADER_LEN, Opener, Sealer, TAG_LEN};
 use crate::crypto::{random_fill, random_uid};
 use crate::error::{Error, Result};
 use crate::fhir::base64_text::LenientBase64;
+use crate::files::sync_dir;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::collections::HashSet;
 use std::fs;
@@ -47,6 +48,68 @@ pub struct AttachmentReader {
 impl Read for AttachmentReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf)
+    }
+}
+
+impl AttachmentReader {
+    /// The largest piece `read_chunk` hands out at once.
+    pub const MAX_CHUNK: usize = 1024 * 1024;
+
+    /// The next `max` bytes (at most `MAX_CHUNK`), fewer only at the end; empty once the
+    /// content is all read. Every byte was authenticated before it is returned.
+    pub fn read_chunk(&mut self, max: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; max.clamp(1, Self::MAX_CHUNK)];
+        let mut n = 0;
+        while n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
+
+/// An attachment being written piece by piece (see `Store::begin_attachment`). Until it is
+/// committed it is only a sealed temporary file, removed if the upload is dropped or aborted.
+pub struct AttachmentUpload {
+    profile_id: String,
+    media_type: String,
+    file: Option<PendingFile>,
+}
+
+const UPLOAD_FINISHED: &str = "this attachment upload is already finished";
+
+impl AttachmentUpload {
+    /// Seals the next piece of content.
+    pub fn write_chunk(&mut self, bytes: &[u8]) -> Result<()> {
+        Ok(self.pending()?.write_all(bytes)?)
+    }
+
+    /// Gives up: the temporary file is removed and nothing is stored.
+    pub fn abort(&mut self) {
+        self.file = None;
+    }
+
+    fn pending(&mut self) -> Result<&mut PendingFile> {
+        self.file.as_mut().ok_or(Error::InvalidInput(UPLOAD_FINISHED.into()))
+    }
+
+    fn take(&mut self) -> Result<PendingFile> {
+        self.file.take().ok_or(Error::InvalidInput(UPLOAD_FINISHED.into()))
+    }
+}
+
+impl Write for AttachmentUpload {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().ok_or_else(|| io::Error::other(UPLOAD_FINISHED))?.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -85,6 +148,48 @@ pub(crate) struct NewFile {
     pub uid: String,
     pub salt: [u8; 32],
     pub plain_len: u64,
+}
+
+/// An attachment file being written: sealed chunk by chunk into `<uid>.tmp`, made durable and
+/// renamed to `<uid>.hla` by `finish`. Dropped unfinished, it removes its temporary.
+pub(crate) struct PendingFile {
+    uid: String,
+    salt: [u8; 32],
+    tmp: PathBuf,
+    dir: PathBuf,
+    sealer: Option<Sealer<WriteBehind<fs::File>>>,
+}
+
+impl PendingFile {
+    /// Flushes, fsyncs and renames the file into place, then fsyncs the directory.
+    pub(crate) fn finish(mut self) -> Result<NewFile> {
+        let sealer = self.sealer.take().ok_or_else(|| Error::Io(io::Error::other("attachment file already closed")))?;
+        let (behind, plain_len) = sealer.finish()?;
+        behind.finish()?.sync_all()?;
+        fs::rename(&self.tmp, self.dir.join(format!("{}.hla", self.uid)))?;
+        sync_dir(&self.dir)?;
+        Ok(NewFile { uid: std::mem::take(&mut self.uid), salt: self.salt, plain_len })
+    }
+}
+
+impl Write for PendingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sealer.as_mut().ok_or_else(|| io::Error::other("attachment file already closed"))?.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.uid.is_empty() {
+            // Unfinished, or failed while finishing: the temporary must not linger.
+            self.sealer = None;
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Where and how one stored attachment is read.
@@ -135,28 +240,23 @@ impl AttachmentFiles {
 
     /// Seals what `fill` writes into a new, durable attachment file.
     pub(crate) fn write(&self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<NewFile> {
+        let mut pending = self.create()?;
+        fill(&mut pending)?;
+        pending.finish()
+    }
+
+    /// Starts a new attachment file under a temporary name; it becomes durable at `finish`, and
+    /// vanishes if dropped before.
+    pub(crate) fn create(&self) -> Result<PendingFile> {
         let uid = random_uid()?;
         let mut salt = [0u8; 32];
         random_fill(&mut salt)?;
         let tmp = self.path(&uid, "tmp");
-        let result = (|| {
-            let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            let behind = WriteBehind::new(file, PIPE_BLOCK, PIPE_DEPTH)?;
-            let mut sealer = Sealer::new(behind, self.key(&uid, &salt)?)?;
-            fill(&mut sealer)?;
-            let (behind, plain_len) = sealer.finish()?;
-            behind.finish()?.sync_all()?;
-            fs::rename(&tmp, self.path(&uid, "hla"))?;
-            sync_dir(&self.dir)?;
-            Ok(plain_len)
-        })();
-        match result {
-            Ok(plain_len) => Ok(NewFile { uid, salt, plain_len }),
-            Err(e) => {
-                let _ = fs::remove_file(&tmp);
-                Err(e)
-            }
-        }
+        let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut pending = PendingFile { uid, salt, tmp, dir: self.dir.clone(), sealer: None };
+        let behind = WriteBehind::new(file, PIPE_BLOCK, PIPE_DEPTH)?;
+        pending.sealer = Some(Sealer::new(behind, self.key(&pending.uid, &salt)?)?);
+        Ok(pending)
     }
 
     /// Opens and verifies a stored file; yields its stored bytes.
@@ -196,15 +296,28 @@ impl Store {
         media_type: &str,
         content: &mut dyn Read,
     ) -> Result<AttachmentInfo> {
+        let mut upload = self.begin_attachment(profile_id, media_type)?;
+        copy(content, &mut upload)?;
+        self.commit_attachment(&mut upload)
+    }
+
+    /// Starts an attachment that arrives piece by piece. Writing needs no access to the store,
+    /// so other work goes on meanwhile; `commit_attachment` stores it.
+    pub fn begin_attachment(&self, profile_id: &str, media_type: &str) -> Result<AttachmentUpload> {
         let media_type = valid_media_type(media_type)?;
-        let profile = self.profile_rowid(profile_id)?;
-        let f = self.files.write(|w| {
-            copy(content, w)?;
-            Ok(())
-        })?;
+        self.profile_rowid(profile_id)?;
+        let file = self.files.create()?;
+        Ok(AttachmentUpload { profile_id: profile_id.to_owned(), media_type, file: Some(file) })
+    }
+
+    /// Makes an upload's file durable and records it. The upload is finished either way; on
+    /// failure nothing of it remains.
+    pub fn commit_attachment(&mut self, upload: &mut AttachmentUpload) -> Result<AttachmentInfo> {
+        let f = upload.take()?.finish()?;
         let result = (|| {
+            let profile = self.profile_rowid(&upload.profile_id)?;
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            insert_row(&tx, &f, profile, None, None, Encoding::Binary, &media_type)?;
+            insert_row(&tx, &f, profile, None, None, Encoding::Binary, &upload.media_type)?;
             audit::append(&tx, "attachment.add", Some(&f.uid), None)?;
             tx.commit()?;
             Ok(())

@@ -28,7 +28,7 @@ pub struct AuditEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuditVerification {
     Intact { entries: u64 },
-    Broken { at_seq: i64, reason: &'static str },
+    Broken { at_seq: i64, reason: String },
 }
 
 impl AuditVerification {
@@ -101,20 +101,20 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification> {
             AuditEntry { seq: r.get(0)?, at_ms: r.get(1)?, action: r.get(2)?, subject: r.get(3)?, detail: r.get(4)? };
         let (stored_prev, stored_hash): (Vec<u8>, Vec<u8>) = (r.get(5)?, r.get(6)?);
         if e.seq != expected {
-            return Ok(AuditVerification::Broken { at_seq: expected, reason: "an entry is missing" });
+            return Ok(AuditVerification::Broken { at_seq: expected, reason: "an entry is missing".into() });
         }
         if stored_prev != prev {
-            return Ok(AuditVerification::Broken { at_seq: e.seq, reason: "an entry is out of order" });
+            return Ok(AuditVerification::Broken { at_seq: e.seq, reason: "an entry is out of order".into() });
         }
         let h = hash(&prev, &e);
         if stored_hash != h {
-            return Ok(AuditVerification::Broken { at_seq: e.seq, reason: "an entry was changed" });
+            return Ok(AuditVerification::Broken { at_seq: e.seq, reason: "an entry was changed".into() });
         }
         prev = h;
         expected += 1;
     }
     if expected - 1 != head_seq || prev != head_hash {
-        return Ok(AuditVerification::Broken { at_seq: expected, reason: "entries after this one are missing" });
+        return Ok(AuditVerification::Broken { at_seq: expected, reason: "entries after this one are missing".into() });
     }
     Ok(AuditVerification::Intact { entries: head_seq as u64 })
 }

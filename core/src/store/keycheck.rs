@@ -101,13 +101,7 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         f.sync_all()?;
     }
     fs::rename(&tmp, path)?;
-    sync_dir(path.parent().expect("a store file has a parent directory"))
-}
-
-/// Makes a rename or unlink in `dir` durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    crate::files::sync_dir(path.parent().expect("a store file has a parent directory"))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub mod records;
 mod rekey;
 pub mod schema;
 
-pub use attachments::{AttachmentInfo, AttachmentReader};
+pub use attachments::{AttachmentInfo, AttachmentReader, AttachmentUpload};
 pub use audit::{AuditEntry, AuditVerification};
 pub use check::CheckReport;
 pub use connection::Keying;
@@ -140,7 +140,7 @@ impl Store {
             KeyCheck::write(&paths.keycheck, &[key])?;
         }
         fs::rename(&paths.db_next, &paths.db)?;
-        keycheck::sync_dir(&paths.dir)?;
+        crate::files::sync_dir(&paths.dir)?;
         let mut store = Self::finish_open(paths, keying, lock)?;
         store.audit("store.create", None, None)?;
         Ok(store)

@@ -81,6 +81,20 @@ pub struct ProfileUpdate {
     pub relation: Option<String>,
 }
 
+impl From<&Profile> for ProfileUpdate {
+    /// Every editable field set to `p`'s values: how a shell saves a profile it has edited.
+    fn from(p: &Profile) -> Self {
+        ProfileUpdate {
+            name: Some(p.name.clone()),
+            gender: Some(p.gender),
+            birth_date: Some(p.birth_date.clone()),
+            abha_number: Some(p.abha_number.clone()),
+            abha_address: Some(p.abha_address.clone()),
+            relation: Some(p.relation.clone()),
+        }
+    }
+}
+
 const RELATIONS: &[&str] = &["self", "spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other"];
 
 fn valid_name(name: &str) -> Result<String> {

@@ -15,10 +15,11 @@
 //!
 //! Attachments are untouched: their master key lives inside the database and moves with it.
 
-use super::keycheck::{KeyCheck, sync_dir};
+use super::keycheck::KeyCheck;
 use super::{Keying, Store, connection, schema};
 use crate::crypto::DatabaseKey;
 use crate::error::{Error, Result};
+use crate::files::sync_dir;
 use rusqlite::Connection;
 use std::fs;
 use std::path::PathBuf;

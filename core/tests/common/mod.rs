@@ -43,7 +43,7 @@ pub fn store_with_owner(dir: &Path, key: &DatabaseKey) -> (Store, Profile) {
 
 pub fn locker_with_owner(dir: &Path, key: &DatabaseKey) -> (Locker, Profile) {
     let l = Locker::create(dir, key.clone()).unwrap();
-    let p = l.store().add_profile(&owner()).unwrap();
+    let p = l.store().unwrap().add_profile(&owner()).unwrap();
     (l, p)
 }
 
