@@ -87,7 +87,7 @@ pub fn check(ctx: &Context) -> CliResult {
         println!("all checks passed");
         return Ok(());
     }
-    for p in report.problems() {
+    for p in &report.problems {
         eprintln!("problem: {p}");
     }
     Err(Failure::with_code(exit::DAMAGED, "the store failed its check"))

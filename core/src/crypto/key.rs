@@ -2,7 +2,7 @@
 //! it lives only in zeroized memory and is never printed, logged or written in clear.
 
 use crate::error::{Error, Result};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A raw 256-bit key for the store.
 pub struct DatabaseKey(Zeroizing<[u8; 32]>);
@@ -20,6 +20,19 @@ impl DatabaseKey {
         let arr: [u8; 32] =
             bytes.try_into().map_err(|_| Error::InvalidInput("a database key is exactly 32 bytes".into()))?;
         Ok(DatabaseKey(Zeroizing::new(arr)))
+    }
+
+    /// Exactly 32 bytes, taken from a buffer that is wiped whatever the outcome: how a key
+    /// arrives across the FFI.
+    pub fn take(mut bytes: Vec<u8>) -> Result<Self> {
+        let key = Self::from_bytes(&bytes);
+        bytes.zeroize();
+        key
+    }
+
+    /// The raw bytes, for the shell to wrap with the platform keystore.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.0.to_vec())
     }
 
     /// 64 hexadecimal digits, surrounding whitespace ignored (the key-file format).

@@ -22,20 +22,16 @@ pub struct CheckReport {
     pub damaged_attachments: Vec<String>,
     /// Records whose inline data is no longer all there.
     pub incomplete_records: Vec<String>,
+    /// Everything above that is wrong, one line each; empty when the store is sound.
+    pub problems: Vec<String>,
 }
 
 impl CheckReport {
     pub fn is_ok(&self) -> bool {
-        self.sqlite_problems.is_empty()
-            && self.cipher_page_failures == 0
-            && self.search_index_ok
-            && self.audit.is_intact()
-            && self.damaged_attachments.is_empty()
-            && self.incomplete_records.is_empty()
+        self.problems.is_empty()
     }
 
-    /// One line per problem.
-    pub fn problems(&self) -> Vec<String> {
+    fn describe(&self) -> Vec<String> {
         let mut out: Vec<String> = self.sqlite_problems.iter().map(|p| format!("database structure: {p}")).collect();
         if self.cipher_page_failures > 0 {
             out.push(format!("{} database pages fail authentication", self.cipher_page_failures));
@@ -113,7 +109,7 @@ impl Store {
             )?;
             st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
         };
-        Ok(CheckReport {
+        let mut report = CheckReport {
             sqlite_problems,
             cipher_page_failures,
             search_index_ok,
@@ -121,6 +117,9 @@ impl Store {
             attachments_checked: checked,
             damaged_attachments: damaged,
             incomplete_records,
-        })
+            problems: Vec::new(),
+        };
+        report.problems = report.describe();
+        Ok(report)
     }
 }

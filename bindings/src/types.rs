@@ -1,0 +1,132 @@
+//! The core's records and enums as uniffi sees them. These are declarations of the core's own
+//! types (uniffi "remote" types), not copies: the compiler checks every field against the
+//! core's definition, and values cross without conversion code.
+
+use locker_core::{
+    AttachmentInfo, AuditEntry, AuditVerification, CheckReport, Gender, HiType, NewProfile, Profile, RecordPage,
+    RecordQuery, RecordSummary,
+};
+
+#[uniffi::remote(Enum)]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+    Unknown,
+}
+
+#[uniffi::remote(Enum)]
+pub enum HiType {
+    OPConsultation,
+    Prescription,
+    DischargeSummary,
+    DiagnosticReport,
+    ImmunizationRecord,
+    HealthDocumentRecord,
+    WellnessRecord,
+    Invoice,
+}
+
+#[uniffi::remote(Record)]
+pub struct NewProfile {
+    pub name: String,
+    pub gender: Gender,
+    pub birth_date: String,
+    #[uniffi(default)]
+    pub abha_number: Option<String>,
+    #[uniffi(default)]
+    pub abha_address: Option<String>,
+    pub relation: String,
+    #[uniffi(default)]
+    pub is_owner: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct Profile {
+    pub id: String,
+    pub is_owner: bool,
+    pub relation: String,
+    pub name: String,
+    pub gender: Gender,
+    pub birth_date: String,
+    pub abha_number: Option<String>,
+    pub abha_address: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct RecordSummary {
+    pub id: String,
+    pub profile_id: String,
+    pub hi_type: HiType,
+    pub date: Option<String>,
+    pub sort_ms: i64,
+    pub title: String,
+    pub facility: Option<String>,
+    pub author: Option<String>,
+    pub care_context: Option<String>,
+    pub attachments: u32,
+    pub imported_at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct RecordQuery {
+    #[uniffi(default)]
+    pub profile_id: Option<String>,
+    #[uniffi(default)]
+    pub hi_types: Vec<HiType>,
+    #[uniffi(default)]
+    pub from: Option<String>,
+    #[uniffi(default)]
+    pub to: Option<String>,
+    #[uniffi(default)]
+    pub text: Option<String>,
+    #[uniffi(default = 50)]
+    pub limit: u32,
+    #[uniffi(default)]
+    pub cursor: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct RecordPage {
+    pub records: Vec<RecordSummary>,
+    pub next_cursor: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub profile_id: String,
+    pub record_id: Option<String>,
+    pub media_type: String,
+    pub size: u64,
+    pub created_at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AuditVerification {
+    Intact { entries: u64 },
+    Broken { at_seq: i64, reason: String },
+}
+
+#[uniffi::remote(Record)]
+pub struct CheckReport {
+    pub sqlite_problems: Vec<String>,
+    pub cipher_page_failures: u64,
+    pub search_index_ok: bool,
+    pub audit: AuditVerification,
+    pub attachments_checked: u64,
+    pub damaged_attachments: Vec<String>,
+    pub incomplete_records: Vec<String>,
+    pub problems: Vec<String>,
+}
