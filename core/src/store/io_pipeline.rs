@@ -124,13 +124,31 @@ impl<W: Write + Send + 'static> ChunkSink for WriteBehind<W> {
             // The worker stopped early: its own error says why.
             return Err(self.join().err().unwrap_or_else(|| io::Error::other("the attachment writer stopped")));
         }
-        Ok(self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(self.block)))
+        // The contract is an *empty* buffer: a recycled one still holds what was written from it
+        // (once, the file header, which then leaked into the first chunk's plaintext).
+        let mut spare = self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(self.block));
+        spare.clear();
+        Ok(spare)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_buffer_given_back_is_empty_even_when_recycled() {
+        let mut w = WriteBehind::new(Vec::new(), 64, 2).unwrap();
+        for i in 0..2000u32 {
+            let spare = w.put(vec![i as u8; 20]).unwrap();
+            assert!(spare.is_empty(), "put {i} gave back {} stale bytes", spare.len());
+            if i % 50 == 0 {
+                // Let the worker catch up so that recycled buffers come back.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        assert_eq!(w.finish().unwrap().len(), 2000 * 20);
+    }
 
     #[test]
     fn blocks_pass_through_both_ways_unchanged_in_order() {
