@@ -77,9 +77,9 @@ pub struct RecordQuery {
     #[uniffi(default)]
     pub hi_types: Vec<HiType>,
     #[uniffi(default)]
-    pub from: Option<String>,
+    pub from_date: Option<String>,
     #[uniffi(default)]
-    pub to: Option<String>,
+    pub to_date: Option<String>,
     #[uniffi(default)]
     pub text: Option<String>,
     #[uniffi(default = 50)]

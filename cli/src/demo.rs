@@ -170,8 +170,8 @@ pub fn run() -> CliResult {
     say(format!("Search \"{term}\": {} records in {:.1} ms.", found.records.len(), ms(t)));
     let labs = store.list_records(&RecordQuery {
         hi_types: vec![HiType::DiagnosticReport],
-        from: Some("2020-01-01".into()),
-        to: Some("2023-12-31".into()),
+        from_date: Some("2020-01-01".into()),
+        to_date: Some("2023-12-31".into()),
         limit: 500,
         ..Default::default()
     })?;

@@ -21,7 +21,15 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
                 .iter()
                 .map(|t| HiType::parse(t).ok_or_else(|| Failure::usage(format!("unknown record type {t:?}"))))
                 .collect::<CliResult<Vec<_>>>()?;
-            let q = RecordQuery { profile_id: profile, hi_types, from, to, text: search, limit, cursor };
+            let q = RecordQuery {
+                profile_id: profile,
+                hi_types,
+                from_date: from,
+                to_date: to,
+                text: search,
+                limit,
+                cursor,
+            };
             list(ctx, &q, json)
         }
         RecordsCmd::Show { id } => show(ctx, &id),

@@ -33,8 +33,8 @@ pub enum Error {
     /// The locker was closed; open it again to go on.
     #[error("the locker is closed")]
     Closed,
-    /// Another process has this store open.
-    #[error("the store is open in another process")]
+    /// The store is already open: another process, or another `Locker` in this one, holds it.
+    #[error("the store is already open (in this process or another)")]
     Busy,
     /// The device has no space left for this write; nothing was half-written.
     #[error("the device is out of storage space")]

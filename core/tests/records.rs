@@ -129,8 +129,8 @@ fn lists_are_newest_first_filtered_and_paged_without_gaps_or_repeats() {
 
     let in_2015 = s
         .list_records(&RecordQuery {
-            from: Some("2015-01-01".into()),
-            to: Some("2015-12-31".into()),
+            from_date: Some("2015-01-01".into()),
+            to_date: Some("2015-12-31".into()),
             limit: 500,
             ..Default::default()
         })
@@ -153,7 +153,7 @@ fn lists_are_newest_first_filtered_and_paged_without_gaps_or_repeats() {
         Err(Error::InvalidInput(_))
     ));
     assert!(matches!(
-        s.list_records(&RecordQuery { from: Some("2015".into()), ..Default::default() }),
+        s.list_records(&RecordQuery { from_date: Some("2015".into()), ..Default::default() }),
         Err(Error::InvalidInput(_))
     ));
 }

@@ -53,8 +53,8 @@ pub struct RecordQuery {
     /// Any of these types; empty means all.
     pub hi_types: Vec<HiType>,
     /// Inclusive bounds on the record's day, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from_date: Option<String>,
+    pub to_date: Option<String>,
     /// Words to find in titles and display texts; the last may be a prefix.
     pub text: Option<String>,
     pub limit: u32,
@@ -67,8 +67,8 @@ impl Default for RecordQuery {
         RecordQuery {
             profile_id: None,
             hi_types: Vec::new(),
-            from: None,
-            to: None,
+            from_date: None,
+            to_date: None,
             text: None,
             limit: 50,
             cursor: None,
@@ -302,11 +302,11 @@ impl Store {
             sql.push_str(&format!(" AND r.hi_type IN ({})", vec!["?"; q.hi_types.len()].join(", ")));
             args.extend(q.hi_types.iter().map(|t| SqlValue::Text(t.as_str().to_owned())));
         }
-        if let Some(from) = &q.from {
+        if let Some(from) = &q.from_date {
             sql.push_str(" AND r.record_date >= ?");
             args.push(SqlValue::Text(valid_day(from)?.to_owned()));
         }
-        if let Some(to) = &q.to {
+        if let Some(to) = &q.to_date {
             sql.push_str(" AND r.record_date <= ?");
             args.push(SqlValue::Text(valid_day(to)?.to_owned()));
         }

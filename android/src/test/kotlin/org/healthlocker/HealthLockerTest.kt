@@ -113,7 +113,7 @@ class HealthLockerTest {
         assertEquals(6, all.size)
         assertEquals(all.sortedByDescending { it.sortMs }, all)
         assertEquals(listOf(HiType.PRESCRIPTION), l.records(RecordQuery(hiTypes = listOf(HiType.PRESCRIPTION))).records.map { it.hiType })
-        val in2024 = l.records(RecordQuery(from = "2024-01-01", to = "2024-12-31")).records
+        val in2024 = l.records(RecordQuery(fromDate = "2024-01-01", toDate = "2024-12-31")).records
         assertEquals(setOf(HiType.OP_CONSULTATION, HiType.IMMUNIZATION_RECORD), in2024.map { it.hiType }.toSet())
         assertEquals(listOf(HiType.DISCHARGE_SUMMARY), l.records(RecordQuery(text = "dengue")).records.map { it.hiType })
         assertEquals(listOf(HiType.DIAGNOSTIC_REPORT), l.records(RecordQuery(text = "lipi")).records.map { it.hiType })
