@@ -175,6 +175,18 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The shipped library's size, stripped, and which crates dominate it.
+    Size {
+        /// An unstripped cdylib to measure (default: build the release liblocker_ffi for this machine).
+        #[arg(long)]
+        lib: Option<PathBuf>,
+        /// How many crates to name before "other".
+        #[arg(long, default_value_t = 12)]
+        top: usize,
+        /// Print one JSON object (the figures) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// (internal) Stream an attachment in and out in a fresh process; print its peak RSS.
     #[command(hide = true)]
     AttachChild {

@@ -2,6 +2,7 @@
 //! against a baseline measured in the same run on the same machine, so the figures travel.
 
 mod attach;
+mod size;
 mod store;
 
 use crate::CliResult;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 pub fn run(cmd: BenchCmd) -> CliResult {
     match cmd {
         BenchCmd::Store { records, attach_mib, child_mib, json } => store::run(records, attach_mib, child_mib, json),
+        BenchCmd::Size { lib, top, json } => size::run(lib, top, json),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }
 }
