@@ -1,0 +1,221 @@
+"""Shared ground for the Python suite: the generated `healthlocker` module, a fresh store per
+test, the sample ABDM bundles with what a reader should make of them, and small helpers.
+It never builds the bindings itself and never skips: a missing module is a failure."""
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+GENERATED = REPO / "bindings" / "generated" / "python"
+BUNDLES = REPO / "fixtures" / "bundles"
+INVALID_BUNDLES = BUNDLES / "invalid"
+
+sys.path.insert(0, str(GENERATED))
+try:
+    import healthlocker as hl
+except (ImportError, OSError) as e:  # OSError: the .py is there but its library is not
+    raise ImportError(
+        f"the healthlocker Python bindings are missing or unloadable in {GENERATED} ({e}); "
+        f"run `bindings/generate` from {REPO} first"
+    ) from e
+
+IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+
+# From fixtures/bundles/README.md: which hiType each sample is.
+SAMPLE_TYPES = {
+    "op-consultation.json": hl.HiType.OP_CONSULTATION,
+    "prescription.json": hl.HiType.PRESCRIPTION,
+    "discharge-summary.json": hl.HiType.DISCHARGE_SUMMARY,
+    "diagnostic-report.json": hl.HiType.DIAGNOSTIC_REPORT,
+    "immunization.json": hl.HiType.IMMUNIZATION_RECORD,
+    "health-document.json": hl.HiType.HEALTH_DOCUMENT_RECORD,
+    "wellness.json": hl.HiType.WELLNESS_RECORD,
+    "invoice.json": hl.HiType.INVOICE,
+}
+
+OWNER_NAME = "Lakshmi Venkataraman"
+OWNER_ABHA_NUMBER = "91-4321-8765-2109"
+OWNER_ABHA_ADDRESS = "lakshmi.venkat@sbx"
+CHILD_NAME = "Arjun Venkataraman"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample bundle and what the locker should index from it, worked out here
+    independently of the library (Composition.title, Composition.date)."""
+
+    name: str
+    path: Path
+    data: bytes
+    hi_type: object
+    title: str
+    date: str
+    sort_ms: int
+    patient_names: tuple
+
+
+def _expected_sort_ms(fhir_date: str) -> int:
+    # A bare day is midnight in India; a date-time carries its own offset.
+    if "T" not in fhir_date:
+        day = datetime.date.fromisoformat(fhir_date)
+        return int(datetime.datetime(day.year, day.month, day.day, tzinfo=IST).timestamp() * 1000)
+    return int(datetime.datetime.fromisoformat(fhir_date).timestamp() * 1000)
+
+
+def _patient_names(bundle: dict) -> tuple:
+    names = []
+    for entry in bundle.get("entry", []):
+        res = entry.get("resource", {})
+        if res.get("resourceType") == "Patient":
+            for n in res.get("name", []):
+                if n.get("text"):
+                    names.append(n["text"])
+                names.extend(n.get("given", []))
+                if n.get("family"):
+                    names.append(n["family"])
+    return tuple(names)
+
+
+def _load_sample(path: Path) -> Sample:
+    data = path.read_bytes()
+    bundle = json.loads(data)
+    composition = bundle["entry"][0]["resource"]
+    return Sample(
+        name=path.name,
+        path=path,
+        data=data,
+        hi_type=SAMPLE_TYPES[path.name],
+        title=composition["title"],
+        date=composition["date"][:10],
+        sort_ms=_expected_sort_ms(composition["date"]),
+        patient_names=_patient_names(bundle),
+    )
+
+
+SAMPLES = [_load_sample(BUNDLES / name) for name in sorted(SAMPLE_TYPES)]
+INVALID_SAMPLES = sorted(INVALID_BUNDLES.glob("*.json"))
+
+
+def variant(sample: Sample, n: int) -> bytes:
+    """Another document with the same clinical content: a new Bundle.identifier, so it is not
+    a duplicate of the sample (nor of any other variant)."""
+    bundle = json.loads(sample.data)
+    bundle["identifier"]["value"] = f"{bundle['identifier']['value']}-copy-{n}"
+    return json.dumps(bundle, ensure_ascii=False).encode()
+
+
+def owner_profile(**overrides) -> "hl.NewProfile":
+    fields = dict(
+        name=OWNER_NAME,
+        gender=hl.Gender.FEMALE,
+        birth_date="1986-02-14",
+        abha_number=OWNER_ABHA_NUMBER,
+        abha_address=OWNER_ABHA_ADDRESS,
+        relation="self",
+        is_owner=True,
+    )
+    fields.update(overrides)
+    return hl.NewProfile(**fields)
+
+
+def child_profile(**overrides) -> "hl.NewProfile":
+    fields = dict(name=CHILD_NAME, gender=hl.Gender.MALE, birth_date="2019", relation="child")
+    fields.update(overrides)
+    return hl.NewProfile(**fields)
+
+
+def file_hashes(directory: Path) -> dict:
+    """SHA-256 of every file under `directory`, by relative path."""
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def list_all(locker, limit=50, **query) -> list:
+    """Every record matching `query`, walking the pages."""
+    records, cursor = [], None
+    while True:
+        page = locker.list_records(hl.RecordQuery(limit=limit, cursor=cursor, **query))
+        records.extend(page.records)
+        cursor = page.next_cursor
+        if cursor is None:
+            return records
+
+
+def audit_count(locker) -> int:
+    v = locker.verify_audit()
+    assert v.is_intact(), f"the audit chain is broken: {v}"
+    return v.entries
+
+
+def read_attachment(locker, attachment_id, piece=200_003) -> bytes:
+    reader = locker.open_attachment(attachment_id)
+    out = bytearray()
+    while True:
+        chunk = reader.read(piece)
+        if not chunk:
+            return bytes(out)
+        out += chunk
+
+
+def hla_path(store_dir: Path, attachment_id: str) -> Path:
+    return store_dir / "attachments" / f"{attachment_id}.hla"
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@contextlib.contextmanager
+def one_cpu():
+    """Runs the block, and every thread it starts, on a single CPU: a phone with one core to
+    spare, where a thread that wakes another is often paused in favour of it."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@pytest.fixture
+def key() -> bytes:
+    return hl.generate_key()
+
+
+@pytest.fixture
+def store_dir(tmp_path) -> Path:
+    return tmp_path / "locker"
+
+
+@pytest.fixture
+def locker(store_dir, key):
+    """A fresh, empty store; closed after the test."""
+    lk = hl.Locker.create(str(store_dir), key)
+    yield lk
+    lk.close_store()
+
+
+@pytest.fixture
+def owner(locker):
+    return locker.add_profile(owner_profile())
+
+
+@pytest.fixture
+def child(locker, owner):
+    return locker.add_profile(child_profile())

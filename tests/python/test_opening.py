@@ -1,0 +1,145 @@
+"""Opening, closing and keying a store: what a citizen's app sees at start-up and sign-out."""
+
+import time
+
+import healthlocker as hl
+import pytest
+from conftest import SAMPLES, child_profile, file_hashes, owner_profile
+
+
+def test_citizen_reopening_with_the_same_key_finds_the_same_family(store_dir, key):
+    lk = hl.Locker.create(str(store_dir), key)
+    owner = lk.add_profile(owner_profile())
+    child = lk.add_profile(child_profile())
+    lk.close_store()
+
+    assert (store_dir / "locker.db").is_file()
+    assert (store_dir / "locker.keycheck").is_file()
+    assert (store_dir / "attachments").is_dir()
+
+    again = hl.Locker.open(str(store_dir), key)
+    try:
+        assert again.profiles() == [owner, child]
+    finally:
+        again.close_store()
+
+
+def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store_dir, key):
+    lk = hl.Locker.create(str(store_dir), key)
+    owner = lk.add_profile(owner_profile())
+    lk.close_store()
+    before = file_hashes(store_dir)
+
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.Locker.create(str(store_dir), hl.generate_key())
+
+    assert file_hashes(store_dir) == before
+    again = hl.Locker.open(str(store_dir), key)
+    try:
+        assert again.profiles() == [owner]
+    finally:
+        again.close_store()
+
+
+def test_opening_a_folder_with_no_store_is_not_found(tmp_path, key):
+    with pytest.raises(hl.LockerError.NotFound):
+        hl.Locker.open(str(tmp_path / "nothing-here"), key)
+
+
+def test_a_second_open_of_a_store_in_use_is_busy_until_the_first_closes(locker, store_dir, key, owner):
+    started = time.monotonic()
+    with pytest.raises(hl.LockerError.Busy):
+        hl.Locker.open(str(store_dir), key)
+    # The core waits about two seconds for a closing holder before giving up.
+    assert time.monotonic() - started < 10
+
+    assert locker.profiles() == [owner], "the first holder is unaffected by the refused open"
+    locker.close_store()
+    second = hl.Locker.open(str(store_dir), key)
+    try:
+        assert second.profiles() == [owner]
+    finally:
+        second.close_store()
+
+
+def test_every_call_after_close_store_raises_closed_and_closing_twice_is_harmless(locker, owner):
+    locker.close_store()
+    locker.close_store()
+
+    calls = [
+        lambda: locker.profiles(),
+        lambda: locker.profile(owner.id),
+        lambda: locker.add_profile(owner_profile(name="Someone Else", relation="spouse", is_owner=False)),
+        lambda: locker.import_record(owner.id, SAMPLES[0].data),
+        lambda: locker.list_records(hl.RecordQuery()),
+        lambda: locker.begin_attachment(owner.id, "application/pdf"),
+        lambda: locker.attachments(owner.id),
+        lambda: locker.check(),
+        lambda: locker.verify_audit(),
+        lambda: locker.audit_entries(10),
+        lambda: locker.rekey(hl.generate_key()),
+    ]
+    for call in calls:
+        with pytest.raises(hl.LockerError.Closed):
+            call()
+
+
+@pytest.mark.parametrize("length", [0, 31, 33])
+def test_a_key_that_is_not_32_bytes_is_invalid_input_and_makes_no_store(store_dir, length):
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.Locker.create(str(store_dir), bytes(length))
+    assert not (store_dir / "locker.db").exists()
+
+
+def test_opening_an_existing_store_with_a_31_byte_key_is_invalid_input(locker, store_dir, key):
+    locker.close_store()
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.Locker.open(str(store_dir), key[:31])
+
+
+def test_generated_keys_are_32_random_bytes():
+    keys = {hl.generate_key() for _ in range(8)}
+    assert len(keys) == 8
+    assert all(isinstance(k, bytes) and len(k) == 32 for k in keys)
+
+
+def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouched(locker, store_dir, key, owner):
+    record = locker.import_record(owner.id, SAMPLES[0].data)
+    writer = locker.begin_attachment(owner.id, "image/jpeg")
+    writer.write(b"\xff\xd8" + bytes(range(256)) * 100)
+    attachment = writer.finish()
+    locker.close_store()
+    before = file_hashes(store_dir)
+    assert "locker.db" in before and "locker.keycheck" in before
+    assert f"attachments/{attachment.id}.hla" in before
+
+    for _ in range(2):
+        with pytest.raises(hl.LockerError.WrongKey):
+            hl.Locker.open(str(store_dir), hl.generate_key())
+
+    assert file_hashes(store_dir) == before, "a refused key changed, added or removed a file"
+    right = hl.Locker.open(str(store_dir), key)
+    try:
+        assert right.profiles() == [owner]
+        assert right.record(record.id) == record
+        assert right.export_record(record.id) == SAMPLES[0].data
+        assert right.attachment(attachment.id) == attachment
+    finally:
+        right.close_store()
+
+
+def test_after_a_rekey_only_the_new_key_opens_the_store(locker, store_dir, key, owner):
+    record = locker.import_record(owner.id, SAMPLES[1].data)
+    new_key = hl.generate_key()
+    locker.rekey(new_key)
+    assert locker.record(record.id) == record, "the open store keeps working after a rekey"
+    locker.close_store()
+
+    with pytest.raises(hl.LockerError.WrongKey):
+        hl.Locker.open(str(store_dir), key)
+    reopened = hl.Locker.open(str(store_dir), new_key)
+    try:
+        assert reopened.export_record(record.id) == SAMPLES[1].data
+        assert reopened.check().problems == []
+    finally:
+        reopened.close_store()

@@ -1,0 +1,147 @@
+"""The owner and their family: added, edited, and removed with everything of theirs."""
+
+import os
+
+import healthlocker as hl
+import pytest
+from conftest import (
+    CHILD_NAME,
+    OWNER_ABHA_ADDRESS,
+    OWNER_ABHA_NUMBER,
+    OWNER_NAME,
+    SAMPLES,
+    child_profile,
+    hla_path,
+    list_all,
+    owner_profile,
+)
+
+
+def test_an_owner_and_a_child_are_added_and_listed_owner_first(locker):
+    child = locker.add_profile(child_profile())
+    owner = locker.add_profile(owner_profile())
+
+    assert owner.is_owner and owner.relation == "self"
+    assert owner.name == OWNER_NAME
+    assert owner.gender == hl.Gender.FEMALE
+    assert owner.birth_date == "1986-02-14"
+    assert owner.abha_number == OWNER_ABHA_NUMBER
+    assert owner.abha_address == OWNER_ABHA_ADDRESS
+    assert not child.is_owner and child.relation == "child"
+    assert child.name == CHILD_NAME
+    assert child.birth_date == "2019", "a year alone is a valid birth date"
+    assert child.abha_number is None and child.abha_address is None
+    assert owner.id != child.id
+    assert locker.profiles() == [owner, child]
+    assert locker.profile(child.id) == child
+
+
+def test_an_abha_number_typed_without_dashes_is_stored_the_way_abdm_shows_it(locker):
+    owner = locker.add_profile(owner_profile(abha_number="91 4321 8765 2109"))
+    assert owner.abha_number == OWNER_ABHA_NUMBER
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "   "},
+        {"birth_date": "14-02-1986"},
+        {"birth_date": "2999-01-01"},
+        {"abha_number": "1234"},
+        {"abha_address": "a@"},
+        {"relation": "neighbour"},
+        {"relation": "spouse"},  # the owner's relation is self
+    ],
+)
+def test_a_profile_with_an_invalid_field_is_refused(locker, bad):
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.add_profile(owner_profile(**bad))
+    assert locker.profiles() == []
+
+
+def test_a_locker_has_only_one_owner(locker, owner):
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.add_profile(owner_profile(name="Another Owner"))
+    assert locker.profiles() == [owner]
+
+
+def test_an_edited_profile_keeps_its_new_name_and_cleared_address_after_reopening(locker, store_dir, key, owner):
+    edited = locker.profile(owner.id)
+    edited.name = "Lakshmi V. Iyer"
+    edited.abha_address = None
+    saved = locker.update_profile(edited)
+
+    assert saved.name == "Lakshmi V. Iyer"
+    assert saved.abha_address is None
+    assert saved.abha_number == OWNER_ABHA_NUMBER, "fields left alone keep their values"
+    assert saved.created_at_ms == owner.created_at_ms
+    assert saved.updated_at_ms >= owner.updated_at_ms
+    locker.close_store()
+
+    again = hl.Locker.open(str(store_dir), key)
+    try:
+        assert again.profile(owner.id) == saved
+        assert again.profiles() == [saved]
+    finally:
+        again.close_store()
+
+
+def test_an_invalid_edit_is_refused_and_the_profile_is_unchanged(locker, owner, child):
+    edited = locker.profile(child.id)
+    edited.relation = "self"
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.update_profile(edited)
+    edited = locker.profile(child.id)
+    edited.name = ""
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.update_profile(edited)
+    assert locker.profile(child.id) == child
+
+
+def test_editing_a_removed_profile_is_not_found(locker, owner, child):
+    locker.remove_profile(child.id)
+    with pytest.raises(hl.LockerError.NotFound):
+        locker.update_profile(child)
+    with pytest.raises(hl.LockerError.NotFound):
+        locker.profile(child.id)
+    with pytest.raises(hl.LockerError.NotFound):
+        locker.remove_profile(child.id)
+
+
+def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_the_owners(
+    locker, store_dir, key, owner, child
+):
+    owners_records = [locker.import_record(owner.id, s.data) for s in SAMPLES[:3]]
+    childs_records = [locker.import_record(child.id, s.data) for s in SAMPLES[3:]]
+    writer = locker.begin_attachment(child.id, "image/jpeg")
+    writer.write(os.urandom(100_000))
+    childs_scan = writer.finish()
+    writer = locker.begin_attachment(owner.id, "image/jpeg")
+    writer.write(os.urandom(100_000))
+    owners_scan = writer.finish()
+
+    locker.remove_profile(child.id)
+
+    assert locker.profiles() == [owner]
+    for r in childs_records:
+        with pytest.raises(hl.LockerError.NotFound):
+            locker.record(r.id)
+        with pytest.raises(hl.LockerError.NotFound):
+            locker.export_record(r.id)
+    with pytest.raises(hl.LockerError.NotFound):
+        locker.attachment(childs_scan.id)
+    assert not hla_path(store_dir, childs_scan.id).exists()
+    assert sorted(r.id for r in list_all(locker)) == sorted(r.id for r in owners_records)
+    assert locker.attachments(owner.id) == [owners_scan]
+    assert locker.check().problems == []
+
+    # The child's documents can be imported again (for someone else): nothing of them lingers.
+    again = locker.import_record(owner.id, SAMPLES[3].data)
+    assert again.id not in {r.id for r in childs_records}
+    locker.close_store()
+    reopened = hl.Locker.open(str(store_dir), key)
+    try:
+        assert reopened.profiles() == [owner]
+        assert len(list_all(reopened)) == len(owners_records) + 1
+    finally:
+        reopened.close_store()
