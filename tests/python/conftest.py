@@ -168,6 +168,18 @@ def read_attachment(locker, attachment_id, piece=200_003) -> bytes:
         out += chunk
 
 
+def unreadable_attachments(locker, expected) -> list:
+    """The ids, of (info, content) pairs, whose attachment does not read back as its content."""
+    bad = []
+    for info, content in expected:
+        try:
+            if read_attachment(locker, info.id) != content:
+                bad.append(info.id)
+        except hl.LockerError.Tampered:
+            bad.append(info.id)
+    return bad
+
+
 def hla_path(store_dir: Path, attachment_id: str) -> Path:
     return store_dir / "attachments" / f"{attachment_id}.hla"
 

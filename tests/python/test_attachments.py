@@ -7,7 +7,16 @@ import random
 
 import healthlocker as hl
 import pytest
-from conftest import SAMPLES, audit_count, flip_byte, hla_path, list_all, one_cpu, read_attachment
+from conftest import (
+    SAMPLES,
+    audit_count,
+    flip_byte,
+    hla_path,
+    list_all,
+    one_cpu,
+    read_attachment,
+    unreadable_attachments,
+)
 
 THREE_MB = 3 * 1024 * 1024 + 12_345
 
@@ -70,12 +79,7 @@ def test_the_pages_of_a_scan_begun_together_and_finished_one_by_one_all_read_bac
             infos.append(writer.finish())
 
     assert [i.size for i in infos] == [len(p) for p in pages]
-    unreadable = []
-    for info, page in zip(infos, pages):
-        try:
-            assert read_attachment(locker, info.id) == page
-        except hl.LockerError.Tampered:
-            unreadable.append(info.id)
+    unreadable = unreadable_attachments(locker, zip(infos, pages))
     assert unreadable == [], f"{len(unreadable)} of {len(pages)} finished pages cannot be read back"
     assert locker.check().damaged_attachments == []
 

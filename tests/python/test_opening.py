@@ -1,7 +1,5 @@
 """Opening, closing and keying a store: what a citizen's app sees at start-up and sign-out."""
 
-import time
-
 import healthlocker as hl
 import pytest
 from conftest import SAMPLES, child_profile, file_hashes, owner_profile
@@ -47,11 +45,8 @@ def test_opening_a_folder_with_no_store_is_not_found(tmp_path, key):
 
 
 def test_a_second_open_of_a_store_in_use_is_busy_until_the_first_closes(locker, store_dir, key, owner):
-    started = time.monotonic()
     with pytest.raises(hl.LockerError.Busy):
         hl.Locker.open(str(store_dir), key)
-    # The core waits about two seconds for a closing holder before giving up.
-    assert time.monotonic() - started < 10
 
     assert locker.profiles() == [owner], "the first holder is unaffected by the refused open"
     locker.close_store()

@@ -3,7 +3,7 @@
 import threading
 
 import healthlocker as hl
-from conftest import SAMPLES, audit_count, list_all, one_cpu, read_attachment, variant
+from conftest import SAMPLES, audit_count, list_all, one_cpu, unreadable_attachments, variant
 
 
 def run_together(count, work):
@@ -68,11 +68,6 @@ def test_scans_uploaded_from_several_threads_at_once_all_read_back(locker, owner
         assert run_together(threads, work) == []
 
     assert len(locker.attachments(owner.id)) == threads * per_thread
-    unreadable = []
-    for info, content in finished:
-        try:
-            assert read_attachment(locker, info.id) == content
-        except hl.LockerError.Tampered:
-            unreadable.append(info.id)
+    unreadable = unreadable_attachments(locker, finished)
     assert unreadable == [], f"{len(unreadable)} of {len(finished)} finished uploads cannot be read back"
     assert locker.check().damaged_attachments == []
