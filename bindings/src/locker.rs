@@ -30,6 +30,12 @@ impl Locker {
         run(|| Ok(wrap(locker_core::Locker::open(Path::new(&dir), DatabaseKey::take(key)?)?)))
     }
 
+    /// Opens the store in `dir`, creating it the first time.
+    #[uniffi::constructor]
+    pub fn open_or_create(dir: String, key: Vec<u8>) -> Result<Arc<Self>, LockerError> {
+        run(|| Ok(wrap(locker_core::Locker::open_or_create(Path::new(&dir), DatabaseKey::take(key)?)?)))
+    }
+
     /// Re-encrypts the store under `new_key`; interrupted at any point, the store opens with
     /// the old key or the new one.
     pub fn rekey(&self, new_key: Vec<u8>) -> Result<(), LockerError> {

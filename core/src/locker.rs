@@ -50,6 +50,14 @@ impl Locker {
         Ok(Locker::wrap(Store::open(dir, Keying::Key(key))?))
     }
 
+    /// Opens the store in `dir`, creating it the first time: how an app starts.
+    pub fn open_or_create(dir: &Path, key: DatabaseKey) -> Result<Locker> {
+        match Locker::open(dir, key.clone()) {
+            Err(Error::NotFound("store")) => Locker::create(dir, key),
+            opened => opened,
+        }
+    }
+
     /// An unencrypted store, for measuring SQLCipher's cost only.
     #[cfg(feature = "plain-store")]
     pub fn create_plain(dir: &Path) -> Result<Locker> {

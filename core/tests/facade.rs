@@ -129,3 +129,15 @@ fn a_closed_locker_refuses_work_and_frees_the_store_for_the_next_open() {
     assert_eq!(again.store().unwrap().profiles().unwrap(), vec![owner]);
     assert_eq!(temporaries(dir.path()), 0);
 }
+
+#[test]
+fn an_app_starting_opens_its_store_or_makes_it_the_first_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let first = Locker::open_or_create(dir.path(), k.clone()).unwrap();
+    let me = first.store().unwrap().add_profile(&owner()).unwrap();
+    first.close();
+    assert!(matches!(Locker::open_or_create(dir.path(), key()), Err(Error::WrongKey)));
+    let later = Locker::open_or_create(dir.path(), k).unwrap();
+    assert_eq!(later.store().unwrap().profiles().unwrap(), vec![me]);
+}

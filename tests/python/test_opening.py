@@ -39,6 +39,19 @@ def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store
         again.close_store()
 
 
+def test_an_app_starting_opens_its_store_or_makes_it_the_first_time(tmp_path, key):
+    first = hl.Locker.open_or_create(str(tmp_path / "locker"), key)
+    me = first.add_profile(owner_profile())
+    first.close_store()
+    with pytest.raises(hl.LockerError.WrongKey):
+        hl.Locker.open_or_create(str(tmp_path / "locker"), hl.generate_key())
+    later = hl.Locker.open_or_create(str(tmp_path / "locker"), key)
+    try:
+        assert later.profiles() == [me]
+    finally:
+        later.close_store()
+
+
 def test_opening_a_folder_with_no_store_is_not_found(tmp_path, key):
     with pytest.raises(hl.LockerError.NotFound):
         hl.Locker.open(str(tmp_path / "nothing-here"), key)

@@ -51,14 +51,10 @@ public final class HealthLockerStore: Sendable {
         return try withKey(from: keys) { try HealthLockerStore(Locker.open(dir: path, key: $0)) }
     }
 
-    /// Opens the store in `directory`, creating it the first time (as the Android facade does:
-    /// a store is there once its database file is).
+    /// Opens the store in `directory`, creating it the first time.
     public static func openOrCreate(at directory: URL, keys: KeyProvider) throws -> HealthLockerStore {
-        let database = directory.appendingPathComponent("locker.db", isDirectory: false)
-        if FileManager.default.fileExists(atPath: database.path) {
-            return try Self.open(at: directory, keys: keys)
-        }
-        return try Self.create(at: directory, keys: keys)
+        let path = try fileSystemPath(directory)
+        return try withKey(from: keys) { try HealthLockerStore(Locker.openOrCreate(dir: path, key: $0)) }
     }
 
     /// Closes the store and releases it for the next open; later calls throw `LockerError.Closed`.

@@ -28,7 +28,7 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
         /** Opens the store in [dir], creating it the first time. */
         @JvmStatic
         fun openOrCreate(dir: File, keys: KeyProvider): HealthLocker =
-            if (File(dir, "locker.db").exists()) open(dir, keys) else create(dir, keys)
+            withKey(keys) { HealthLocker(Locker.openOrCreate(dir.path, it)) }
 
         private inline fun <T> withKey(keys: KeyProvider, use: (ByteArray) -> T): T {
             val key = keys.databaseKey()

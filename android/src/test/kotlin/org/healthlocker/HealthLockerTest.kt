@@ -62,6 +62,8 @@ class HealthLockerTest {
 
         val again = track(HealthLocker.open(dir, keys))
         assertEquals(listOf(owner, child), again.profiles())
+        again.close()
+        assertEquals(listOf(owner, child), track(HealthLocker.openOrCreate(dir, keys)).profiles())
         assertTrue(HealthLocker.openOrCreate(File(tmp.root, "fresh"), keys).also { track(it) }.profiles().isEmpty())
     }
 
