@@ -180,6 +180,16 @@ def unreadable_attachments(locker, expected) -> list:
     return bad
 
 
+@contextlib.contextmanager
+def opened(store_dir, key, how=None):
+    """The store opened again (by `how`, default `Locker.open`), closed when the block ends."""
+    locker = (how or hl.Locker.open)(str(store_dir), key)
+    try:
+        yield locker
+    finally:
+        locker.close_store()
+
+
 def hla_path(store_dir: Path, attachment_id: str) -> Path:
     return store_dir / "attachments" / f"{attachment_id}.hla"
 

@@ -2,7 +2,7 @@
 
 import healthlocker as hl
 import pytest
-from conftest import SAMPLES, child_profile, file_hashes, owner_profile
+from conftest import SAMPLES, child_profile, file_hashes, opened, owner_profile
 
 
 def test_citizen_reopening_with_the_same_key_finds_the_same_family(store_dir, key):
@@ -15,11 +15,8 @@ def test_citizen_reopening_with_the_same_key_finds_the_same_family(store_dir, ke
     assert (store_dir / "locker.keycheck").is_file()
     assert (store_dir / "attachments").is_dir()
 
-    again = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as again:
         assert again.profiles() == [owner, child]
-    finally:
-        again.close_store()
 
 
 def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store_dir, key):
@@ -32,11 +29,8 @@ def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store
         hl.Locker.create(str(store_dir), hl.generate_key())
 
     assert file_hashes(store_dir) == before
-    again = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as again:
         assert again.profiles() == [owner]
-    finally:
-        again.close_store()
 
 
 def test_an_app_starting_opens_its_store_or_makes_it_the_first_time(tmp_path, key):
@@ -45,11 +39,8 @@ def test_an_app_starting_opens_its_store_or_makes_it_the_first_time(tmp_path, ke
     first.close_store()
     with pytest.raises(hl.LockerError.WrongKey):
         hl.Locker.open_or_create(str(tmp_path / "locker"), hl.generate_key())
-    later = hl.Locker.open_or_create(str(tmp_path / "locker"), key)
-    try:
+    with opened(tmp_path / "locker", key, how=hl.Locker.open_or_create) as later:
         assert later.profiles() == [me]
-    finally:
-        later.close_store()
 
 
 def test_opening_a_folder_with_no_store_is_not_found(tmp_path, key):
@@ -63,11 +54,8 @@ def test_a_second_open_of_a_store_in_use_is_busy_until_the_first_closes(locker, 
 
     assert locker.profiles() == [owner], "the first holder is unaffected by the refused open"
     locker.close_store()
-    second = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as second:
         assert second.profiles() == [owner]
-    finally:
-        second.close_store()
 
 
 def test_every_call_after_close_store_raises_closed_and_closing_twice_is_harmless(locker, owner):
@@ -126,14 +114,11 @@ def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouc
             hl.Locker.open(str(store_dir), hl.generate_key())
 
     assert file_hashes(store_dir) == before, "a refused key changed, added or removed a file"
-    right = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as right:
         assert right.profiles() == [owner]
         assert right.record(record.id) == record
         assert right.export_record(record.id) == SAMPLES[0].data
         assert right.attachment(attachment.id) == attachment
-    finally:
-        right.close_store()
 
 
 def test_after_a_rekey_only_the_new_key_opens_the_store(locker, store_dir, key, owner):
@@ -145,9 +130,6 @@ def test_after_a_rekey_only_the_new_key_opens_the_store(locker, store_dir, key, 
 
     with pytest.raises(hl.LockerError.WrongKey):
         hl.Locker.open(str(store_dir), key)
-    reopened = hl.Locker.open(str(store_dir), new_key)
-    try:
+    with opened(store_dir, new_key) as reopened:
         assert reopened.export_record(record.id) == SAMPLES[1].data
         assert reopened.check().problems == []
-    finally:
-        reopened.close_store()

@@ -13,6 +13,7 @@ from conftest import (
     child_profile,
     hla_path,
     list_all,
+    opened,
     owner_profile,
 )
 
@@ -78,12 +79,9 @@ def test_an_edited_profile_keeps_its_new_name_and_cleared_address_after_reopenin
     assert saved.updated_at_ms >= owner.updated_at_ms
     locker.close_store()
 
-    again = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as again:
         assert again.profile(owner.id) == saved
         assert again.profiles() == [saved]
-    finally:
-        again.close_store()
 
 
 def test_an_invalid_edit_is_refused_and_the_profile_is_unchanged(locker, owner, child):
@@ -139,9 +137,6 @@ def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_t
     again = locker.import_record(owner.id, SAMPLES[3].data)
     assert again.id not in {r.id for r in childs_records}
     locker.close_store()
-    reopened = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as reopened:
         assert reopened.profiles() == [owner]
         assert len(list_all(reopened)) == len(owners_records) + 1
-    finally:
-        reopened.close_store()

@@ -2,7 +2,7 @@
 
 import healthlocker as hl
 import pytest
-from conftest import INVALID_SAMPLES, SAMPLES, audit_count, list_all, variant
+from conftest import INVALID_SAMPLES, SAMPLES, audit_count, list_all, opened, variant
 
 SAMPLE_IDS = [s.name for s in SAMPLES]
 
@@ -205,11 +205,8 @@ def test_a_record_imported_from_a_file_exports_as_that_file_even_after_reopening
     assert record.hi_type == sample.hi_type
     locker.close_store()
 
-    again = hl.Locker.open(str(store_dir), key)
-    try:
+    with opened(store_dir, key) as again:
         assert again.export_record(record.id) == sample.data
-    finally:
-        again.close_store()
 
 
 def test_exporting_over_an_existing_file_replaces_it_whole(locker, owner, tmp_path):
