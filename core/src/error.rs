@@ -45,6 +45,44 @@ pub enum Error {
     /// A database error that is none of the above.
     #[error("database error: {0}")]
     Database(String),
+    /// The backbone could not be reached (no network, or it did not answer in time). Nothing
+    /// was lost: whatever was being sent stays queued with its REQUEST-ID.
+    #[error("the backbone could not be reached")]
+    Offline,
+    /// The backbone refused our client credentials.
+    #[error("the backbone refused the client credentials")]
+    Unauthorized,
+    /// The backbone answered with an error this API has no closer name for. `code` is ABDM's
+    /// error code (trimmed); messages from the backbone are not passed on, as they may carry
+    /// personal data.
+    #[error("the backbone refused the request (HTTP {status}, code {code})")]
+    Backbone { status: u16, code: String },
+    /// The OTP was wrong; `attempts_left` more may be tried in this transaction.
+    #[error("wrong OTP; {attempts_left} attempts left")]
+    WrongOtp { attempts_left: u32 },
+    /// Too many wrong OTPs: the transaction is locked; start again.
+    #[error("too many wrong OTPs: start the enrolment again")]
+    OtpLocked,
+    /// Too many OTPs were requested; wait before starting again.
+    #[error("too many OTPs requested: wait, then start again")]
+    OtpLimit,
+    /// The backbone's transaction expired (OTPs last about ten minutes); request a new OTP.
+    #[error("the transaction expired: request a new OTP")]
+    TransactionExpired,
+    /// The backbone could not open a value sealed on this device (its key changed since):
+    /// the value must be captured again.
+    #[error("the backbone could not read a sealed value: capture it again")]
+    SealedValueRejected,
+    /// That ABHA address is taken: choose another.
+    #[error("that ABHA address is taken")]
+    AddressTaken,
+    /// Sealing needs the backbone's public key, and this device has never fetched it: connect
+    /// once (starting a worker session does) before capturing offline.
+    #[error("the backbone's encryption key is not on this device yet: connect once first")]
+    BackboneKeyMissing,
+    /// The step asked for does not fit where this enrolment is; `state` says where it is.
+    #[error("this enrolment is at step {state}, which does not allow that")]
+    WrongStep { state: String },
 }
 
 /// The core's result type.

@@ -6,19 +6,29 @@
 
 #![deny(unsafe_code)]
 
+pub mod abha;
+pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod fhir;
 mod files;
 mod locker;
 pub mod store;
+pub mod sync;
 mod time;
 
+pub use abha::enrolment::{
+    CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState,
+    SubmitReport,
+};
+pub use clock::{Clock, ShiftedClock};
 pub use crypto::DatabaseKey;
 pub use error::{Error, Result};
 pub use fhir::HiType;
 pub use locker::{Locker, StoreGuard};
+pub use store::enrolments::WorkerSession;
 pub use store::{
     AttachmentInfo, AttachmentReader, AttachmentUpload, AuditEntry, AuditVerification, CheckReport, Gender,
     ImportOptions, NewProfile, Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
 };
+pub use sync::{AbhaProfile, Backbone, BackboneConfig};

@@ -3,6 +3,7 @@
 //! is a short local transaction, and no lock is ever held across network work or while a large
 //! attachment streams in or out.
 
+use crate::clock::{self, Clock};
 use crate::crypto::DatabaseKey;
 use crate::error::{Error, Result};
 use crate::files::write_atomically;
@@ -12,11 +13,13 @@ use std::fs;
 use std::io::Read;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct Locker {
     /// `None` once closed.
     store: Mutex<Option<Store>>,
+    /// What enrolment deadlines are measured on.
+    clock: Arc<dyn Clock>,
 }
 
 /// The open store, held for one operation or a few in a row.
@@ -37,7 +40,17 @@ impl DerefMut for StoreGuard<'_> {
 
 impl Locker {
     fn wrap(store: Store) -> Locker {
-        Locker { store: Mutex::new(Some(store)) }
+        Locker { store: Mutex::new(Some(store)), clock: clock::system() }
+    }
+
+    /// The same locker reading time from `clock` (tests and benchmarks move it days ahead).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Locker {
+        self.clock = clock;
+        self
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Creates a new store in `dir`.

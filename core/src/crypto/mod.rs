@@ -3,6 +3,7 @@
 
 pub mod attachment_stream;
 pub mod key;
+pub mod seal;
 
 pub use key::DatabaseKey;
 

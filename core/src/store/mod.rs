@@ -14,6 +14,7 @@ pub mod audit;
 mod body;
 mod check;
 mod connection;
+pub mod enrolments;
 mod io_pipeline;
 mod keycheck;
 pub mod profiles;

@@ -9,10 +9,59 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
+
+/// Version 2: ABHA enrolment. The backbone's sealing key cached for offline capture, field
+/// workers' sessions, and enrolments (each its own row, its personal details in one column so
+/// that erasing them is one write).
+macro_rules! enrolment_tables {
+    () => {
+        r#"
+CREATE TABLE backbone_keys (
+    fingerprint TEXT PRIMARY KEY,
+    spki        BLOB NOT NULL,
+    fetched_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE worker_sessions (
+    id           TEXT PRIMARY KEY,
+    worker_id    TEXT NOT NULL,
+    device_id    TEXT NOT NULL,
+    started_at   INTEGER NOT NULL,
+    ended_at     INTEGER,
+    retention_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE enrolments (
+    id               TEXT PRIMARY KEY,
+    mode             TEXT NOT NULL CHECK (mode IN ('online', 'assisted')),
+    session_id       TEXT REFERENCES worker_sessions(id),
+    state            TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    erase_after      INTEGER,
+    step             TEXT,
+    request_id       TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT,
+    outcome          TEXT,
+    reason           TEXT,
+    consent_language TEXT,
+    consent_version  TEXT,
+    consent_at       INTEGER,
+    personal         BLOB,
+    erased_at        INTEGER,
+    erase_reason     TEXT
+) STRICT;
+
+CREATE INDEX enrolments_by_state ON enrolments (state, created_at);
+"#
+    };
+}
 
 /// The whole current schema, for a new store.
-pub(crate) const FRESH: &str = r#"
+pub(crate) const FRESH: &str = concat!(
+    r#"
 CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -96,7 +145,9 @@ CREATE TABLE audit_log (
     prev    BLOB NOT NULL,
     hash    BLOB NOT NULL
 ) STRICT;
-"#;
+"#,
+    enrolment_tables!()
+);
 
 /// One upgrade: from `to - 1` to `to`.
 pub(crate) struct Upgrade {
@@ -104,8 +155,8 @@ pub(crate) struct Upgrade {
     pub sql: &'static str,
 }
 
-/// Every upgrade, in order. None yet: version 1 is the first released schema.
-pub(crate) const UPGRADES: &[Upgrade] = &[];
+/// Every upgrade, in order.
+pub(crate) const UPGRADES: &[Upgrade] = &[Upgrade { to: 2, sql: enrolment_tables!() }];
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
@@ -192,7 +243,8 @@ mod tests {
 
     /// Every schema ever released, frozen as it shipped. Add the new file when CURRENT_VERSION
     /// moves on; never edit an old one.
-    const RELEASED: &[(i64, &str)] = &[(1, include_str!("../../tests/schemas/v1.sql"))];
+    const RELEASED: &[(i64, &str)] =
+        &[(1, include_str!("../../tests/schemas/v1.sql")), (2, include_str!("../../tests/schemas/v2.sql"))];
 
     #[test]
     fn every_released_schema_upgrades_to_exactly_the_fresh_one() {
@@ -210,12 +262,13 @@ mod tests {
     fn a_failed_upgrade_step_leaves_the_previous_version_whole() {
         let mut c = fresh();
         let before = describe(&c);
+        let v = CURRENT_VERSION;
         let steps = [
-            Upgrade { to: 2, sql: "CREATE TABLE added_in_two (x INTEGER);" },
-            Upgrade { to: 3, sql: "CREATE TABLE added_in_three (x INTEGER); SELECT no_such_function();" },
+            Upgrade { to: v + 1, sql: "CREATE TABLE added_in_two (x INTEGER);" },
+            Upgrade { to: v + 2, sql: "CREATE TABLE added_in_three (x INTEGER); SELECT no_such_function();" },
         ];
-        assert!(upgrade(&mut c, &steps, 3).is_err());
-        assert_eq!(user_version(&c).unwrap(), 2, "step two committed on its own");
+        assert!(upgrade(&mut c, &steps, v + 2).is_err());
+        assert_eq!(user_version(&c).unwrap(), v + 1, "the first step committed on its own");
         let tables: i64 =
             c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'added_in_three'", [], |r| r.get(0)).unwrap();
         assert_eq!(tables, 0, "step three rolled back whole");
@@ -231,7 +284,7 @@ mod tests {
             Err(Error::IncompatibleVersion { found, supported }) if found == CURRENT_VERSION + 1 && supported == CURRENT_VERSION
         ));
         let mut c = fresh();
-        let steps = [Upgrade { to: 3, sql: "SELECT 1;" }];
-        assert!(matches!(upgrade(&mut c, &steps, 3), Err(Error::Corrupt(_))));
+        let steps = [Upgrade { to: CURRENT_VERSION + 2, sql: "SELECT 1;" }];
+        assert!(matches!(upgrade(&mut c, &steps, CURRENT_VERSION + 2), Err(Error::Corrupt(_))));
     }
 }

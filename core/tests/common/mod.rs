@@ -1,6 +1,8 @@
 //! Shared by the integration tests: stores in temporary directories, and file fingerprints.
 #![allow(dead_code)]
 
+pub mod field;
+
 use locker_core::{DatabaseKey, Gender, Locker, NewProfile, Profile, Store, store::Keying};
 use ring::digest::{SHA256, digest};
 use std::collections::BTreeMap;

@@ -1,0 +1,307 @@
+//! The backbone client: one HTTP connection pool, the cached gateway session, ABDM's headers
+//! on every call, and the retry rule that lets a call survive a flaky network without ever
+//! being applied twice.
+//!
+//! Retry rule. Every try of a call carries the same `REQUEST-ID`, the backbone's idempotency
+//! key, so a try whose answer was lost is answered again, not applied again. A connection that
+//! fails or drops, a timeout and a 5xx are tried again after a doubling pause; a 429 waits its
+//! `Retry-After`; a rejected token (`900901`, or a 401 with no body) drops the session and
+//! tries again at once with a fresh one. Any other answer is final.
+
+use super::config::BackboneConfig;
+use super::wire;
+use crate::clock::{self, Clock};
+use crate::error::{Error, Result};
+use crate::time::iso_utc;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// A connection to the backbone. Cheap to share; one per app is enough.
+pub struct Backbone {
+    http: reqwest::Client,
+    config: BackboneConfig,
+    session: tokio::sync::Mutex<Option<Session>>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Session {
+    token: Zeroizing<String>,
+    expires_at_ms: i64,
+    refresh_at_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Base {
+    /// Consent and health-information calls go here as they arrive; sessions already do.
+    #[allow(dead_code)]
+    Gateway,
+    Abha,
+}
+
+/// One call, as sent (every try the same).
+pub(crate) struct Call<'a> {
+    pub post: bool,
+    pub base: Base,
+    pub path: &'a str,
+    pub body: Option<Value>,
+    pub request_id: &'a str,
+    /// Route-specific headers (`TRANSACTION_ID`, `X-TOKEN`).
+    pub headers: Vec<(&'static str, Zeroizing<String>)>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn get(base: Base, path: &'a str, request_id: &'a str) -> Self {
+        Call { post: false, base, path, body: None, request_id, headers: Vec::new() }
+    }
+
+    pub(crate) fn post(base: Base, path: &'a str, request_id: &'a str, body: Value) -> Self {
+        Call { post: true, base, path, body: Some(body), request_id, headers: Vec::new() }
+    }
+
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, Zeroizing::new(value.to_string())));
+        self
+    }
+}
+
+/// A successful answer.
+pub(crate) struct Answer {
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub(crate) fn json(&self) -> Result<Value> {
+        serde_json::from_slice(&self.body)
+            .map_err(|_| Error::Backbone { status: 200, code: "unreadable-answer".into() })
+    }
+}
+
+/// What one try came to.
+enum Try {
+    Done(Answer),
+    /// Try again after the pause given (or the usual backoff).
+    Again {
+        after: Option<Duration>,
+        last: Error,
+    },
+    TokenRejected,
+    Final(Error),
+}
+
+impl Backbone {
+    pub fn new(config: BackboneConfig) -> Result<Backbone> {
+        Backbone::with_clock(config, clock::system())
+    }
+
+    pub fn with_clock(config: BackboneConfig, clock: Arc<dyn Clock>) -> Result<Backbone> {
+        config.validate()?;
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|_| Error::InvalidInput("TLS could not be set up".into()))?
+            .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
+            .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .timeout(config.connect_timeout + config.read_timeout * 2)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .no_proxy()
+            .build()
+            .map_err(|_| Error::InvalidInput("the HTTP client could not be set up".into()))?;
+        Ok(Backbone { http, config, session: tokio::sync::Mutex::new(None), clock })
+    }
+
+    pub fn config(&self) -> &BackboneConfig {
+        &self.config
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Sends `call`, trying again as the module's rule says, and returns the successful answer.
+    pub(crate) async fn call(&self, call: &Call<'_>) -> Result<Answer> {
+        let mut pause = self.config.initial_backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self.access_token().await?;
+            let (after, last) = match self.try_once(call, &token).await {
+                Try::Done(answer) => return Ok(answer),
+                Try::Final(e) => return Err(e),
+                // Log in again at once: the next try carries a fresh token.
+                Try::TokenRejected => {
+                    self.drop_session(&token).await;
+                    (Some(Duration::ZERO), Error::Unauthorized)
+                }
+                Try::Again { after, last } => (after, last),
+            };
+            if attempt >= self.config.max_attempts {
+                return Err(last);
+            }
+            match after {
+                Some(wait) if wait > self.config.max_retry_after => return Err(last),
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(self.config.max_backoff);
+                }
+            }
+        }
+    }
+
+    async fn try_once(&self, call: &Call<'_>, token: &str) -> Try {
+        let base = match call.base {
+            Base::Gateway => &self.config.gateway_url,
+            Base::Abha => &self.config.abha_url,
+        };
+        let url = format!("{}{}", base.trim_end_matches('/'), call.path);
+        let mut req = if call.post { self.http.post(url) } else { self.http.get(url) };
+        req = req.headers(self.common_headers(call.request_id)).bearer_auth(token);
+        for (name, value) in &call.headers {
+            req = req.header(*name, value.as_str());
+        }
+        if let Some(body) = &call.body {
+            req = req.header("Content-Type", "application/json").body(body.to_string());
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(_) => return Try::Again { after: None, last: Error::Offline },
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            // The answer broke off: whether the call was applied is unknown, and the same
+            // REQUEST-ID makes asking again safe.
+            Err(_) => return Try::Again { after: None, last: Error::Offline },
+        };
+        match status {
+            200..=299 => Try::Done(Answer { body }),
+            401 | 403 if wire::is_token_rejection(status, &body) => Try::TokenRejected,
+            429 => Try::Again {
+                after: Some(retry_after.unwrap_or(self.config.initial_backoff)),
+                last: wire::refusal(status, &body),
+            },
+            500..=599 => Try::Again { after: None, last: wire::refusal(status, &body) },
+            _ => Try::Final(wire::refusal(status, &body)),
+        }
+    }
+
+    fn common_headers(&self, request_id: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(name, v);
+            }
+        };
+        put("REQUEST-ID", request_id);
+        put("TIMESTAMP", &iso_utc(self.clock.now_ms()));
+        put("X-CM-ID", &self.config.cm_id);
+        h
+    }
+
+    /// The cached access token, fetched or refreshed when it is missing or close to expiry.
+    async fn access_token(&self) -> Result<Zeroizing<String>> {
+        let mut session = self.session.lock().await;
+        let now = self.clock.now_ms();
+        if let Some(s) = session.as_ref()
+            && now < s.refresh_at_ms
+            && now < s.expires_at_ms
+        {
+            return Ok(s.token.clone());
+        }
+        let fresh = self.open_session().await?;
+        let token = fresh.token.clone();
+        *session = Some(fresh);
+        Ok(token)
+    }
+
+    /// Forgets `token` if it is still the cached one (another call may have refreshed it).
+    async fn drop_session(&self, token: &str) {
+        let mut session = self.session.lock().await;
+        if session.as_ref().is_some_and(|s| s.token.as_str() == token) {
+            *session = None;
+        }
+    }
+
+    async fn open_session(&self) -> Result<Session> {
+        let body = json!({
+            "clientId": self.config.client_id,
+            "clientSecret": self.config.client_secret,
+            "grantType": "client_credentials",
+        });
+        let url = format!("{}/gateway/v3/sessions", self.config.gateway_url.trim_end_matches('/'));
+        let mut pause = self.config.initial_backoff;
+        for attempt in 1..=self.config.max_attempts {
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let sent = self
+                .http
+                .post(&url)
+                .headers(self.common_headers(&request_id))
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await;
+            let transient = match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let bytes = resp.bytes().await.map(|b| b.to_vec());
+                    match (status, bytes) {
+                        (200..=299, Ok(b)) => return self.read_session(&b),
+                        // A refused login is final: ABDM locks a client out after eight.
+                        (400..=499, Ok(b)) if status != 429 => {
+                            return Err(if status == 401 || wire::is_token_rejection(status, &b) {
+                                Error::Unauthorized
+                            } else {
+                                wire::refusal(status, &b)
+                            });
+                        }
+                        (_, Ok(b)) => wire::refusal(status, &b),
+                        (_, Err(_)) => Error::Offline,
+                    }
+                }
+                Err(_) => Error::Offline,
+            };
+            if attempt == self.config.max_attempts {
+                return Err(transient);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(self.config.max_backoff);
+        }
+        Err(Error::Offline)
+    }
+
+    fn read_session(&self, body: &[u8]) -> Result<Session> {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|_| Error::Backbone { status: 200, code: "unreadable-session".into() })?;
+        let token = wire::text(&v, &["accessToken", "access_token"])
+            .ok_or_else(|| Error::Backbone { status: 200, code: "session-without-token".into() })?;
+        let lifetime_s = v.get("expiresIn").or_else(|| v.get("expires_in")).and_then(Value::as_i64).unwrap_or(600);
+        let lifetime_ms = lifetime_s.max(1) * 1000;
+        let now = self.clock.now_ms();
+        // Refresh with a tenth of the lifetime (at least a minute, for slow networks) to spare.
+        let margin = (lifetime_ms / 10).max(60_000).min(lifetime_ms / 2);
+        Ok(Session {
+            token: Zeroizing::new(token.to_string()),
+            expires_at_ms: now + lifetime_ms,
+            refresh_at_ms: now + lifetime_ms - margin,
+        })
+    }
+}
+
+impl std::fmt::Debug for Backbone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backbone").field("config", &self.config).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,11 @@
+//! Talking to ABDM's backbone: configuration, the HTTP client with its gateway session and
+//! retry rule, ABDM's error bodies, and the calls each flow makes.
+
+pub mod abha_api;
+pub mod client;
+pub mod config;
+pub(crate) mod wire;
+
+pub use abha_api::AbhaProfile;
+pub use client::Backbone;
+pub use config::BackboneConfig;

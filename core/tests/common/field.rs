@@ -1,0 +1,54 @@
+//! Shared by the enrolment stories: a sandbox backbone, clients for it (and for no network at
+//! all), valid Aadhaar numbers and citizens to capture.
+
+use locker_core::abha::verhoeff_check_digit;
+use locker_core::{Backbone, BackboneConfig, CitizenDetails, ConsentCapture};
+use locker_sandbox::{Sandbox, SandboxConfig};
+use std::time::Duration;
+
+pub fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig::default()).unwrap()
+}
+
+pub fn fast(mut c: BackboneConfig) -> BackboneConfig {
+    c.connect_timeout = Duration::from_secs(2);
+    c.read_timeout = Duration::from_secs(2);
+    c.initial_backoff = Duration::from_millis(10);
+    c.max_backoff = Duration::from_millis(100);
+    c
+}
+
+pub fn backbone(sb: &Sandbox) -> Backbone {
+    Backbone::new(fast(BackboneConfig::sandbox(&sb.url()))).unwrap()
+}
+
+/// A backbone that cannot be reached: a loopback port nobody listens on.
+pub fn unreachable() -> Backbone {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut c = fast(BackboneConfig::sandbox(&format!("http://127.0.0.1:{port}")));
+    c.max_attempts = 2;
+    Backbone::new(c).unwrap()
+}
+
+/// The n-th valid Aadhaar number of these tests (first digit 2–9, Verhoeff check digit).
+pub fn aadhaar(n: u64) -> String {
+    let body = format!("{}{:010}", 2 + n % 8, 3_141_592_653u64.wrapping_add(n * 7_919) % 10_000_000_000);
+    format!("{body}{}", verhoeff_check_digit(&body))
+}
+
+pub fn citizen(name: &str, mobile: &str) -> CitizenDetails {
+    CitizenDetails {
+        name: name.into(),
+        gender: "F".into(),
+        birth_date: "1988-04-12".into(),
+        mobile: mobile.into(),
+        address: "House 12, Ward 3, Chandrapur village".into(),
+        state_code: "27".into(),
+        district_code: "502".into(),
+        pin_code: "442401".into(),
+    }
+}
+
+pub fn consent() -> ConsentCapture {
+    ConsentCapture { language: "mr".into(), text_version: "1.4".into() }
+}

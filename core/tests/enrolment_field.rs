@@ -1,0 +1,287 @@
+//! A field worker enrols citizens in a village with no signal and reaches a network days
+//! later: the stories of assisted, offline enrolment against the sandbox backbone.
+
+mod common;
+
+use common::field::{aadhaar, backbone, citizen, consent, fast, sandbox, unreachable};
+use common::key;
+use locker_core::{
+    Backbone, BackboneConfig, EnrolmentFilter, EnrolmentOutcome, EnrolmentState, Error, Locker, ShiftedClock,
+};
+use locker_sandbox::{Fault, FaultRule, Resident};
+use std::sync::Arc;
+use tempfile::tempdir;
+
+const DEMO_ROUTE: &str = "/abha/api/v1/hid/benefit/createHealthId/demo/auth";
+const DAY_MS: i64 = 86_400_000;
+
+struct Field {
+    _dir: tempfile::TempDir,
+    locker: Locker,
+    clock: Arc<ShiftedClock>,
+    session: String,
+}
+
+/// A worker's device that fetched the backbone's key once, at the office.
+async fn field(bb: &Backbone) -> Field {
+    let dir = tempdir().unwrap();
+    let clock = ShiftedClock::new();
+    let locker = Locker::create(dir.path(), key()).unwrap().with_clock(clock.clone());
+    locker.refresh_backbone_key(bb).await.unwrap();
+    let session = locker.start_worker_session("asha-0042", "tab-17", None).unwrap().id;
+    Field { _dir: dir, locker, clock, session }
+}
+
+fn capture(f: &Field, n: u64) -> String {
+    let name = ["Sunita Pawar", "Ramesh Gaikwad", "Kavita Shinde", "Anil Jadhav", "Pooja More"][n as usize % 5];
+    let mobile = format!("98{:08}", 22_000_000 + n);
+    f.locker.capture_enrolment(&f.session, citizen(name, &mobile), aadhaar(100 + n), &consent()).unwrap().id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workers_queue_survives_a_week_offline_and_is_submitted_once() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    let ids: Vec<String> = (0..3).map(|n| capture(&f, n)).collect();
+
+    // Days in the village: every try to submit finds no network, and nothing is lost.
+    let offline = unreachable();
+    for _ in 0..3 {
+        f.clock.advance_days(2);
+        let r = f.locker.submit_enrolments(&offline, Some(&f.session)).await.unwrap();
+        assert_eq!((r.still_queued, r.created, r.expired), (3, 0, 0));
+    }
+    // A week after capture, less a minute: the network comes back.
+    f.clock.advance_ms(DAY_MS - 60_000);
+    assert_eq!(f.locker.purge_expired_enrolments().unwrap(), 0);
+    let queued =
+        f.locker.enrolments(&EnrolmentFilter { session_id: Some(f.session.clone()), pending_only: true }).unwrap();
+    assert_eq!(queued.len(), 3);
+    assert!(queued.iter().all(|e| e.state == EnrolmentState::Queued && e.name.is_some()));
+    assert_eq!(queued[0].attempts, 3, "each drain tried the first, found no network and stopped");
+    assert_eq!(queued[0].last_error.as_deref(), Some("offline"));
+
+    let r = f.locker.submit_enrolments(&backbone(&sb), Some(&f.session)).await.unwrap();
+    assert_eq!((r.created, r.still_queued, r.rejected), (3, 0, 0));
+    assert_eq!(sb.stats().accounts, 3);
+    assert_eq!(sb.stats().duplicates, 0);
+    // Submitting again sends nothing.
+    let again = f.locker.submit_enrolments(&backbone(&sb), Some(&f.session)).await.unwrap();
+    assert_eq!(again.enrolments.len(), 0);
+    assert_eq!(sb.stats().demographic_applied, 3);
+
+    // Each citizen is shown their ABHA and then erased from the device.
+    for id in &ids {
+        let qr: serde_json::Value = serde_json::from_str(&f.locker.enrolment_qr(id).unwrap()).unwrap();
+        let e = f.locker.enrolment(id).unwrap();
+        assert_eq!(qr["hidn"].as_str(), e.abha_number.as_deref());
+        let card = f.locker.enrolment_card(&backbone(&sb), id).await.unwrap();
+        assert!(card.starts_with(b"\x89PNG"));
+        let handed = f.locker.confirm_handover(id).unwrap();
+        assert_eq!(handed.state, EnrolmentState::HandedOver);
+        assert!(handed.erased && handed.name.is_none() && handed.abha_number.is_none());
+        assert_eq!(handed.consent_language.as_deref(), Some("mr"), "the consent record stays");
+    }
+    let audit = f.locker.store().unwrap().audit_entries(200).unwrap();
+    let erasures: Vec<_> = audit.iter().filter(|a| a.action == "enrolment.erased").collect();
+    assert_eq!(erasures.len(), 3);
+    assert!(erasures.iter().all(|a| a.detail.as_deref() == Some("reason=handed_over")));
+    for a in &audit {
+        let text = format!("{:?} {:?}", a.subject, a.detail);
+        assert!(!text.contains("Sunita") && !text.contains("9822"), "no personal data in the audit log");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_never_submitted_are_erased_when_the_retention_period_ends() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    let id = capture(&f, 7);
+    f.clock.advance_ms(7 * DAY_MS + 60_000);
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!((r.expired, r.created), (1, 0));
+    let e = f.locker.enrolment(&id).unwrap();
+    assert_eq!((e.state, e.outcome), (EnrolmentState::Expired, Some(EnrolmentOutcome::Expired)));
+    assert!(e.erased && e.name.is_none());
+    assert!(e.reason.unwrap().contains("capture again"));
+    assert_eq!(sb.stats().accounts, 0, "nothing expired is ever sent");
+    let audit = f.locker.store().unwrap().audit_entries(50).unwrap();
+    assert!(audit.iter().any(|a| a.action == "enrolment.erased" && a.detail.as_deref() == Some("reason=retention")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_says_what_to_fix_and_the_corrected_enrolment_goes_through() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    // UIDAI knows this resident under another spelling.
+    sb.add_resident(Resident {
+        aadhaar: aadhaar(100 + 1),
+        name: "Ramesh Gaikwad Patil".into(),
+        gender: "F".into(),
+        year_of_birth: 1988,
+        mobile: "9000000001".into(),
+    });
+    let id = capture(&f, 1);
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.rejected, 1);
+    let e = f.locker.enrolment(&id).unwrap();
+    assert_eq!(e.state, EnrolmentState::Rejected);
+    assert!(e.reason.as_deref().unwrap().contains("do not match the Aadhaar record"), "{:?}", e.reason);
+    assert!(!e.reason.unwrap().contains("Ramesh"));
+
+    f.locker.correct_enrolment(&id, Some(citizen("Ramesh Gaikwad Patil", "9822000001")), None).unwrap();
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.created, 1);
+    assert_eq!(sb.stats().duplicates, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_backbone_changes_its_key_the_worker_captures_the_aadhaar_again() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    let id = capture(&f, 2);
+    sb.rotate_key();
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.rejected, 1);
+    assert!(f.locker.enrolment(&id).unwrap().reason.unwrap().contains("capture the Aadhaar number again"));
+    f.locker.refresh_backbone_key(&backbone(&sb)).await.unwrap();
+    f.locker.correct_enrolment(&id, None, Some(aadhaar(102))).unwrap();
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.created, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capture_needs_the_backbone_key_once_and_refuses_bad_details_without_storing_them() {
+    let dir = tempdir().unwrap();
+    let locker = Locker::create(dir.path(), key()).unwrap();
+    let session = locker.start_worker_session("asha-0042", "tab-17", None).unwrap().id;
+    let r = locker.capture_enrolment(&session, citizen("Sunita Pawar", "9822000000"), aadhaar(1), &consent());
+    assert!(matches!(r, Err(Error::BackboneKeyMissing)), "{r:?}");
+
+    let sb = sandbox();
+    locker.refresh_backbone_key(&backbone(&sb)).await.unwrap();
+    let bad = [
+        citizen("S", "9822000000"),
+        citizen("Sunita Pawar", "12345"),
+        citizen("Sunita 2", "9822000000"),
+        {
+            let mut c = citizen("Sunita Pawar", "9822000000");
+            c.birth_date = "2999-01-01".into();
+            c
+        },
+        {
+            let mut c = citizen("Sunita Pawar", "9822000000");
+            c.gender = "x".into();
+            c
+        },
+        {
+            let mut c = citizen("Sunita Pawar", "9822000000");
+            c.pin_code = "12".into();
+            c
+        },
+    ];
+    for details in bad {
+        match locker.capture_enrolment(&session, details, aadhaar(1), &consent()) {
+            Err(Error::InvalidInput(m)) => assert!(!m.contains("Sunita") && !m.contains("9822")),
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut typo = aadhaar(1);
+    typo.replace_range(11..12, if typo.ends_with('0') { "1" } else { "0" });
+    assert!(matches!(
+        locker.capture_enrolment(&session, citizen("Sunita Pawar", "9822000000"), typo, &consent()),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(locker.enrolments(&EnrolmentFilter::default()).unwrap().is_empty());
+    locker.end_worker_session(&session).unwrap();
+    assert!(locker.capture_enrolment(&session, citizen("Sunita Pawar", "9822000000"), aadhaar(1), &consent()).is_err());
+}
+
+/// Every fault the sandbox can inject, hitting the demographic route while a queue drains:
+/// nothing lost, nothing applied twice, every citizen reconciled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_backbone_fault_during_submission_loses_nothing_and_doubles_nothing() {
+    let faults = [
+        ("*", Fault::Delay { ms: 2_500 }), // beyond the read timeout: the try times out
+        (DEMO_ROUTE, Fault::Status { status: 503 }),
+        (DEMO_ROUTE, Fault::RateLimit { retry_after: 1 }),
+        (DEMO_ROUTE, Fault::DropBefore),
+        (DEMO_ROUTE, Fault::DropAfter),
+        (DEMO_ROUTE, Fault::UnauthorizedEmpty),
+        (DEMO_ROUTE, Fault::TrailingColon),
+    ];
+    for (i, (route, fault)) in faults.into_iter().enumerate() {
+        let sb = sandbox();
+        let f = field(&backbone(&sb)).await;
+        let ids: Vec<String> = (0..3).map(|n| capture(&f, 10 * i as u64 + n)).collect();
+        sb.set_fault(FaultRule::new(route, fault.clone()).times(2));
+        let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+        assert_eq!((r.created, r.still_queued, r.rejected), (3, 0, 0), "{fault:?}");
+        let stats = sb.stats();
+        assert_eq!((stats.accounts, stats.duplicates, stats.demographic_applied), (3, 0, 3), "{fault:?}");
+        for id in &ids {
+            let e = f.locker.enrolment(id).unwrap();
+            assert_eq!(e.state, EnrolmentState::Submitted, "{fault:?}");
+            let landed = sb.accounts().into_iter().filter(|a| Some(&a.abha_number) == e.abha_number.as_ref()).count();
+            assert_eq!(landed, 1, "{fault:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_that_outlasts_the_tries_leaves_the_queue_whole_for_next_time() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    let ids: Vec<String> = (0..2).map(|n| capture(&f, 40 + n)).collect();
+    sb.set_fault(FaultRule::new(DEMO_ROUTE, Fault::DropAfter));
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.still_queued, 2);
+    // The first was applied but every answer was lost; a backbone that never answers looks
+    // like no network, so the drain stopped there instead of spending the second one's tries.
+    assert_eq!(sb.stats().accounts, 1);
+    sb.clear_faults();
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!(r.created, 2, "the same REQUEST-IDs are answered with the first results");
+    assert_eq!((sb.stats().accounts, sb.stats().duplicates), (2, 0));
+    for id in ids {
+        assert_eq!(f.locker.enrolment(&id).unwrap().outcome, Some(EnrolmentOutcome::Created));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_session_is_reused_refreshed_and_dropped_when_rejected() {
+    let sb = sandbox();
+    let bb = backbone(&sb);
+    let f = field(&bb).await;
+    for n in 0..3 {
+        capture(&f, 50 + n);
+    }
+    f.locker.submit_enrolments(&bb, None).await.unwrap();
+    let sessions = |sb: &locker_sandbox::Sandbox| sb.stats().applied.get("/gateway/v3/sessions").copied().unwrap_or(0);
+    assert_eq!(sessions(&sb), 1, "one session for every call");
+    // The sandbox's clock passes the token's life: it answers 900901 and the client logs in again.
+    sb.advance_clock(1_300);
+    capture(&f, 60);
+    assert_eq!(f.locker.submit_enrolments(&bb, None).await.unwrap().created, 1);
+    assert_eq!(sessions(&sb), 2);
+    // A client on the device's clock: its session is reused until close to the end of the
+    // token's life, then refreshed before the backbone would refuse it.
+    let bb2 = Backbone::with_clock(fast(BackboneConfig::sandbox(&sb.url())), f.clock.clone()).unwrap();
+    f.locker.refresh_backbone_key(&bb2).await.unwrap();
+    f.locker.refresh_backbone_key(&bb2).await.unwrap();
+    assert_eq!(sessions(&sb), 3);
+    f.clock.advance_ms(1_100_000);
+    f.locker.refresh_backbone_key(&bb2).await.unwrap();
+    assert_eq!(sessions(&sb), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_client_credentials_are_reported_as_such() {
+    let sb = sandbox();
+    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
+    c.client_secret = "not-the-secret".into();
+    let bb = Backbone::new(c).unwrap();
+    let dir = tempdir().unwrap();
+    let locker = Locker::create(dir.path(), key()).unwrap();
+    assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
+}
