@@ -1,7 +1,10 @@
 //! `LockerError`: the one error the bindings raise, variant for variant the core's, with the
 //! core's details (which never carry personal data). Also the boundary every call crosses.
 
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// The core's messages travel in the fields that carry them (`reason`, `what`); the variant
 /// itself is the kind to act on.
@@ -33,6 +36,24 @@ pub enum LockerError {
     },
     Database {
         reason: String,
+    },
+    Offline,
+    Unauthorized,
+    Backbone {
+        status: u16,
+        code: String,
+    },
+    WrongOtp {
+        attempts_left: u32,
+    },
+    OtpLocked,
+    OtpLimit,
+    TransactionExpired,
+    SealedValueRejected,
+    AddressTaken,
+    BackboneKeyMissing,
+    WrongStep {
+        state: String,
     },
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {
@@ -66,6 +87,17 @@ impl From<locker_core::Error> for LockerError {
             E::StorageFull => LockerError::StorageFull,
             E::Io(e) => LockerError::Io { reason: e.to_string() },
             E::Database(m) => LockerError::Database { reason: m },
+            E::Offline => LockerError::Offline,
+            E::Unauthorized => LockerError::Unauthorized,
+            E::Backbone { status, code } => LockerError::Backbone { status, code },
+            E::WrongOtp { attempts_left } => LockerError::WrongOtp { attempts_left },
+            E::OtpLocked => LockerError::OtpLocked,
+            E::OtpLimit => LockerError::OtpLimit,
+            E::TransactionExpired => LockerError::TransactionExpired,
+            E::SealedValueRejected => LockerError::SealedValueRejected,
+            E::AddressTaken => LockerError::AddressTaken,
+            E::BackboneKeyMissing => LockerError::BackboneKeyMissing,
+            E::WrongStep { state } => LockerError::WrongStep { state },
         }
     }
 }
@@ -76,9 +108,38 @@ impl From<locker_core::Error> for LockerError {
 pub(crate) fn run<T>(call: impl FnOnce() -> locker_core::Result<T>) -> Result<T, LockerError> {
     match catch_unwind(AssertUnwindSafe(call)) {
         Ok(result) => result.map_err(LockerError::from),
-        Err(_) => Err(LockerError::Internal {
-            reason: "healthlocker stopped on a bug; the operation was not completed".into(),
-        }),
+        Err(_) => Err(internal()),
+    }
+}
+
+/// [`run`] for a network call: every poll of the core's future runs under `catch_unwind`, so a
+/// panic at any point of the call (before or after an `await`) comes back as `Internal`.
+pub(crate) async fn run_async<T>(call: impl Future<Output = locker_core::Result<T>>) -> Result<T, LockerError> {
+    match CatchUnwind(Box::pin(call)).await {
+        Ok(result) => result.map_err(LockerError::from),
+        Err(()) => Err(internal()),
+    }
+}
+
+fn internal() -> LockerError {
+    LockerError::Internal { reason: "healthlocker stopped on a bug; the operation was not completed".into() }
+}
+
+/// A future that turns a panic in its inner future's `poll` into `Err(())`. The inner future is
+/// boxed so it can be polled without `unsafe` pinning; after a panic it is never polled again
+/// (the wrapper is complete and the caller drops it).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
     }
 }
 
@@ -97,5 +158,53 @@ mod tests {
         assert!(matches!(run::<()>(|| Err(locker_core::Error::WrongKey)), Err(LockerError::WrongKey)));
         let r = run::<()>(|| Err(locker_core::Error::NotFound("record")));
         assert!(matches!(r, Err(LockerError::NotFound { ref what }) if what == "record"));
+    }
+
+    /// Polls a future to completion on this thread (the tests need no runtime).
+    fn block_on<F: Future>(f: F) -> F::Output {
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut f = std::pin::pin!(f);
+        loop {
+            if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+
+    /// Pending once, then runs its closure: a panic there comes after the first poll, as after an `await`.
+    struct PendingOnce<G>(bool, Option<G>);
+
+    impl<T, G: FnOnce() -> T + Unpin> Future for PendingOnce<G> {
+        type Output = T;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+            if !self.0 {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready((self.1.take().expect("polled after completion"))())
+        }
+    }
+
+    #[test]
+    fn a_panic_in_an_async_call_comes_back_as_an_error_before_or_after_an_await() {
+        let r: Result<(), _> = block_on(run_async(async { panic!("a bug before any await") }));
+        assert!(matches!(r, Err(LockerError::Internal { .. })));
+        let r: Result<(), _> =
+            block_on(run_async(async { PendingOnce(false, Some(|| panic!("a bug after an await"))).await }));
+        assert!(matches!(r, Err(LockerError::Internal { .. })));
+    }
+
+    #[test]
+    fn async_results_and_core_errors_come_through() {
+        let r = block_on(run_async(async { PendingOnce(false, Some(|| Ok(7))).await }));
+        assert!(matches!(r, Ok(7)));
+        let r = block_on(run_async(async { Err::<(), _>(locker_core::Error::WrongOtp { attempts_left: 2 }) }));
+        assert!(matches!(r, Err(LockerError::WrongOtp { attempts_left: 2 })));
     }
 }

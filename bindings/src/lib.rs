@@ -1,7 +1,7 @@
 //! locker-ffi: healthlocker's uniffi surface for Kotlin, Swift and Python.
 //!
 //! It converts and delegates to `locker-core`, nothing more: logic here is a defect. Every
-//! call runs inside [`error::run`], so a core error arrives as a typed `LockerError` and a
+//! call runs inside [`error::run`] (network calls, which are async, inside [`error::run_async`]), so a core error arrives as a typed `LockerError` and a
 //! panic as `LockerError::Internal`, never as a crash of the host app. Records and enums are
 //! the core's own types, described to uniffi in [`types`] (remote types), so there is no second
 //! copy of them to keep in step.
@@ -9,7 +9,10 @@
 #![deny(unsafe_code)]
 
 mod attachments;
+mod backbone;
+mod enrolment;
 mod error;
+mod identifiers;
 mod integrity;
 mod locker;
 mod profiles;
@@ -17,7 +20,12 @@ mod records;
 mod types;
 
 pub use attachments::{AttachmentReader, AttachmentWriter};
+pub use backbone::{Backbone, BackboneConfig, sandbox_config};
 pub use error::LockerError;
+pub use identifiers::{
+    AbhaAddressInfo, AbhaNumberInfo, aadhaar_is_valid, parse_abha_address, parse_abha_number, parse_mobile,
+    validate_abha_address_for_creation,
+};
 pub use locker::{Locker, generate_key};
 
 uniffi::setup_scaffolding!("healthlocker");

@@ -3,8 +3,9 @@
 //! core's definition, and values cross without conversion code.
 
 use locker_core::{
-    AttachmentInfo, AuditEntry, AuditVerification, CheckReport, Gender, HiType, NewProfile, Profile, RecordPage,
-    RecordQuery, RecordSummary,
+    AttachmentInfo, AuditEntry, AuditVerification, CheckReport, CitizenDetails, ConsentCapture, Enrolment,
+    EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, NewProfile, Profile, RecordPage,
+    RecordQuery, RecordSummary, SubmitReport, WorkerSession,
 };
 
 #[uniffi::remote(Enum)]
@@ -129,4 +130,105 @@ pub struct CheckReport {
     pub damaged_attachments: Vec<String>,
     pub incomplete_records: Vec<String>,
     pub problems: Vec<String>,
+}
+
+// ABHA enrolment.
+
+#[uniffi::remote(Enum)]
+pub enum EnrolmentMode {
+    Online,
+    Assisted,
+}
+
+#[uniffi::remote(Enum)]
+pub enum EnrolmentState {
+    Started,
+    OtpSent,
+    MobileUnverified,
+    MobileOtpSent,
+    AddressPending,
+    AddressCreated,
+    Done,
+    Queued,
+    Submitted,
+    Rejected,
+    HandedOver,
+    Expired,
+}
+
+#[uniffi::remote(Enum)]
+pub enum EnrolmentOutcome {
+    Created,
+    AlreadyExisted,
+    Rejected,
+    Expired,
+}
+
+#[uniffi::remote(Record)]
+pub struct Enrolment {
+    pub id: String,
+    pub mode: EnrolmentMode,
+    pub state: EnrolmentState,
+    pub session_id: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub erase_after_ms: Option<i64>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub outcome: Option<EnrolmentOutcome>,
+    pub reason: Option<String>,
+    pub consent_language: Option<String>,
+    pub consent_version: Option<String>,
+    pub consent_at_ms: Option<i64>,
+    pub name: Option<String>,
+    pub abha_number: Option<String>,
+    pub abha_address: Option<String>,
+    pub transaction_id: Option<String>,
+    pub erased: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct CitizenDetails {
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub mobile: String,
+    pub address: String,
+    pub state_code: String,
+    pub district_code: String,
+    pub pin_code: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct ConsentCapture {
+    pub language: String,
+    pub text_version: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct SubmitReport {
+    pub created: u32,
+    pub already_existed: u32,
+    pub rejected: u32,
+    pub still_queued: u32,
+    pub expired: u32,
+    pub enrolments: Vec<Enrolment>,
+}
+
+#[uniffi::remote(Record)]
+pub struct WorkerSession {
+    pub id: String,
+    pub worker_id: String,
+    pub device_id: String,
+    pub started_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub retention_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct EnrolmentFilter {
+    #[uniffi(default)]
+    pub session_id: Option<String>,
+    #[uniffi(default)]
+    pub pending_only: bool,
 }

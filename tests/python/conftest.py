@@ -1,13 +1,21 @@
 """Shared ground for the Python suite: the generated `healthlocker` module, a fresh store per
-test, the sample ABDM bundles with what a reader should make of them, and small helpers.
-It never builds the bindings itself and never skips: a missing module is a failure."""
+test, the sample ABDM bundles with what a reader should make of them, a `locker sandbox serve`
+process standing in for ABDM's backbone, and small helpers. It never builds the bindings (or the
+`locker` binary) itself and never skips: a missing module or binary is a failure."""
 
 import contextlib
 import datetime
 import hashlib
 import json
 import os
+import random
+import re
+import socket
+import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 GENERATED = REPO / "bindings" / "generated" / "python"
 BUNDLES = REPO / "fixtures" / "bundles"
 INVALID_BUNDLES = BUNDLES / "invalid"
+LOCKER_BIN = Path(os.environ.get("LOCKER_BIN", REPO / "target" / "debug" / "locker"))
 
 sys.path.insert(0, str(GENERATED))
 try:
@@ -241,3 +250,147 @@ def owner(locker):
 @pytest.fixture
 def child(locker, owner):
     return locker.add_profile(child_profile())
+
+
+# ABHA enrolment: the sandbox backbone and the identifiers the tests make up.
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Verhoeff's tables, as published: multiplication in D5, the position permutations, inverses.
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+_VERHOEFF_INV = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
+
+
+def verhoeff_check_digit(digits: str) -> int:
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _VERHOEFF_D[c][_VERHOEFF_P[(i + 1) % 8][int(ch)]]
+    return _VERHOEFF_INV[c]
+
+
+def valid_aadhaar(rng: random.Random) -> str:
+    """A well-formed Aadhaar number: 12 digits, the first 2-9, the last a Verhoeff check digit."""
+    body = str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(10))
+    return body + str(verhoeff_check_digit(body))
+
+
+def mistyped(aadhaar: str) -> str:
+    """The same number with its last digit off by one: the check digit no longer matches."""
+    return aadhaar[:11] + str((int(aadhaar[11]) + 1) % 10)
+
+
+def random_mobile(rng: random.Random) -> str:
+    return "9" + "".join(str(rng.randint(0, 9)) for _ in range(9))
+
+
+def other_otp(otp: str) -> str:
+    """An OTP of the same length that differs in every digit."""
+    return "".join(str((int(d) + 1) % 10) for d in otp)
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens: the network as a village without signal sees it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sandbox:
+    """A `locker sandbox serve` process on a free loopback port, and its admin routes."""
+
+    LISTENING = re.compile(r"^locker-sandbox listening on (http://127\.0\.0\.1:\d+)$")
+
+    def __init__(self):
+        assert LOCKER_BIN.is_file(), f"no locker binary at {LOCKER_BIN}: run `cargo build -p locker-cli` or set LOCKER_BIN"
+        self.process = subprocess.Popen(
+            [str(LOCKER_BIN), "sandbox", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        first = self.process.stdout.readline().rstrip("\n")
+        match = self.LISTENING.match(first)
+        if not match:
+            self.stop()
+            raise AssertionError(f"the sandbox did not say where it listens: {first!r}")
+        self.url = match.group(1)
+        # Keep reading so a chatty sandbox never blocks on a full pipe.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _request(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as e:
+            raise AssertionError(f"{method} {path}: {e.code} {e.read()!r}") from e
+        return json.loads(raw) if raw else None
+
+    def otp(self, txn_id: str) -> str:
+        """The last OTP the sandbox sent for a transaction."""
+        assert txn_id, "an OTP step has a transaction"
+        return self._request("GET", f"/admin/otp/{txn_id}")["otp"]
+
+    def add_resident(self, aadhaar, name, gender, year_of_birth, mobile):
+        self._request(
+            "POST",
+            "/admin/residents",
+            {"aadhaar": aadhaar, "name": name, "gender": gender, "yearOfBirth": year_of_birth, "mobile": mobile},
+        )
+
+    def stats(self) -> dict:
+        return self._request("GET", "/admin/stats")
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh sandbox backbone per test, stopped after it."""
+    sb = Sandbox()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
+def backbone(sandbox):
+    return hl.Backbone(hl.sandbox_config(sandbox.url))
+
+
+@pytest.fixture
+def offline_backbone():
+    """A backbone nobody answers for: one try, a short connect timeout."""
+    config = hl.sandbox_config(f"http://127.0.0.1:{closed_port()}")
+    config.max_attempts = 1
+    config.connect_timeout_ms = 500
+    return hl.Backbone(config)

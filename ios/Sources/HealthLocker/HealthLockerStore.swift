@@ -10,9 +10,10 @@ import Foundation
 /// into the Rust core; failures are ``LockerError`` (`.WrongKey`, `.Corrupt`, `.Duplicate`,
 /// `.Tampered`, …), whose messages never carry personal data, or ``KeyProviderError``.
 ///
-/// Calls are plain and blocking (local work only, no network): make them off the main thread,
-/// on a queue of your own. `async` is kept for network work, which will arrive with sync. Safe to
-/// share between threads: calls into the store run one at a time.
+/// Local calls are plain and blocking: make them off the main thread, on a queue of your own.
+/// Network work (ABHA enrolment) is `async`; a ``Backbone`` (one per app, e.g.
+/// `Backbone(config: sandboxConfig(baseUrl: url))`) says where ABDM's backbone is. Safe to share
+/// between threads: calls into the store run one at a time.
 ///
 /// Named `HealthLockerStore`, not `HealthLocker`: the module is `HealthLocker`, and a type with
 /// the module's name shadows the module, so an app could no longer write `HealthLocker.Profile`
@@ -231,6 +232,130 @@ public final class HealthLockerStore: Sendable {
     /// Deletes an attachment added on its own (data inline in a bundle goes with its record).
     public func deleteAttachment(id: String) throws {
         try locker.deleteAttachment(id: id)
+    }
+
+    // MARK: ABHA enrolment, online: the citizen's own phone, one call per step
+
+    // Read `Enrolment.state` to know the next step, also after a restart: `.otpSent` →
+    // verifyOtp; `.mobileUnverified` → requestMobileOtp; `.mobileOtpSent` → verifyMobileOtp;
+    // `.addressPending` → addressSuggestions / createAddress; `.addressCreated` → finish.
+
+    /// Starts an enrolment with the citizen's Aadhaar number (sealed at once, never stored in the
+    /// clear) and mobile, and sends the Aadhaar OTP. `relation` is the new profile's relation to
+    /// the owner (`self` for the owner).
+    public func enrolOnlineStart(
+        backbone: Backbone, aadhaar: String, mobile: String, relation: String = "self"
+    ) async throws -> Enrolment {
+        try await locker.enrolOnlineStart(backbone: backbone, aadhaar: aadhaar, mobile: mobile, relation: relation)
+    }
+
+    /// Sends the Aadhaar OTP again (also after `LockerError.TransactionExpired` or `.OtpLocked`).
+    public func enrolOnlineRequestOtp(backbone: Backbone, enrolmentId: String) async throws -> Enrolment {
+        try await locker.enrolOnlineRequestOtp(backbone: backbone, id: enrolmentId)
+    }
+
+    /// Enrols with the Aadhaar OTP; a wrong one throws `LockerError.WrongOtp(attemptsLeft:)`.
+    public func enrolOnlineVerifyOtp(backbone: Backbone, enrolmentId: String, otp: String) async throws -> Enrolment {
+        try await locker.enrolOnlineVerifyOtp(backbone: backbone, id: enrolmentId, otp: otp)
+    }
+
+    /// Sends an OTP to the mobile the citizen gave (when it is not the Aadhaar-linked one).
+    public func enrolOnlineRequestMobileOtp(backbone: Backbone, enrolmentId: String) async throws -> Enrolment {
+        try await locker.enrolOnlineRequestMobileOtp(backbone: backbone, id: enrolmentId)
+    }
+
+    public func enrolOnlineVerifyMobileOtp(backbone: Backbone, enrolmentId: String, otp: String) async throws -> Enrolment {
+        try await locker.enrolOnlineVerifyMobileOtp(backbone: backbone, id: enrolmentId, otp: otp)
+    }
+
+    /// Free ABHA addresses (the part before the `@`) the backbone suggests.
+    public func enrolOnlineAddressSuggestions(backbone: Backbone, enrolmentId: String) async throws -> [String] {
+        try await locker.enrolOnlineAddressSuggestions(backbone: backbone, id: enrolmentId)
+    }
+
+    /// Creates the chosen address; check it first with `validateAbhaAddressForCreation(text:)`.
+    public func enrolOnlineCreateAddress(backbone: Backbone, enrolmentId: String, address: String) async throws -> Enrolment {
+        try await locker.enrolOnlineCreateAddress(backbone: backbone, id: enrolmentId, address: address)
+    }
+
+    /// Saves the profile with its ABHA number and address, and the ABHA card (PNG) as its attachment.
+    public func enrolOnlineFinish(backbone: Backbone, enrolmentId: String) async throws -> Profile {
+        try await locker.enrolOnlineFinish(backbone: backbone, id: enrolmentId)
+    }
+
+    // MARK: ABHA enrolment, assisted: a field worker captures citizens with no network
+
+    /// Fetches and keeps the backbone's sealing key; capture needs it once, before going offline.
+    public func refreshBackboneKey(backbone: Backbone) async throws {
+        try await locker.refreshBackboneKey(backbone: backbone)
+    }
+
+    /// Starts a worker's session; citizens' details stay at most `retentionDays` (1–90, default 7)
+    /// on the device.
+    public func startWorkerSession(workerId: String, deviceId: String, retentionDays: UInt32? = nil) throws -> WorkerSession {
+        try locker.startWorkerSession(workerId: workerId, deviceId: deviceId, retentionDays: retentionDays)
+    }
+
+    public func endWorkerSession(id: String) throws {
+        try locker.endWorkerSession(sessionId: id)
+    }
+
+    public func workerSession(id: String) throws -> WorkerSession {
+        try locker.workerSession(sessionId: id)
+    }
+
+    /// Captures one citizen into the queue, no network needed; the Aadhaar number is sealed before
+    /// this returns. Throws `LockerError.BackboneKeyMissing` until ``refreshBackboneKey(backbone:)``
+    /// has run once.
+    @discardableResult
+    public func captureEnrolment(
+        sessionId: String, details: CitizenDetails, aadhaar: String, consent: ConsentCapture
+    ) throws -> Enrolment {
+        try locker.captureEnrolment(sessionId: sessionId, details: details, aadhaar: aadhaar, consent: consent)
+    }
+
+    /// Corrects a queued or rejected enrolment; it is queued again.
+    @discardableResult
+    public func correctEnrolment(id: String, details: CitizenDetails? = nil, aadhaar: String? = nil) throws -> Enrolment {
+        try locker.correctEnrolment(id: id, details: details, aadhaar: aadhaar)
+    }
+
+    /// Submits the queue (of one session, or all); what the network failed stays queued.
+    @discardableResult
+    public func submitEnrolments(backbone: Backbone, sessionId: String? = nil) async throws -> SubmitReport {
+        try await locker.submitEnrolments(backbone: backbone, sessionId: sessionId)
+    }
+
+    public func enrolment(id: String) throws -> Enrolment {
+        try locker.enrolment(id: id)
+    }
+
+    /// Enrolments, oldest first: of one session, and only those still holding details when
+    /// `pendingOnly`.
+    public func enrolments(sessionId: String? = nil, pendingOnly: Bool = false) throws -> [Enrolment] {
+        try locker.enrolments(filter: EnrolmentFilter(sessionId: sessionId, pendingOnly: pendingOnly))
+    }
+
+    /// The ABHA card (PNG) of a submitted enrolment.
+    public func enrolmentCard(backbone: Backbone, enrolmentId: String) async throws -> Data {
+        try await locker.enrolmentCard(backbone: backbone, id: enrolmentId)
+    }
+
+    /// The ABHA card QR payload (JSON) of a submitted enrolment, to show with no network.
+    public func enrolmentQr(id: String) throws -> String {
+        try locker.enrolmentQr(id: id)
+    }
+
+    /// The citizen has their ABHA: their details are erased from the device.
+    @discardableResult
+    public func confirmHandover(id: String) throws -> Enrolment {
+        try locker.confirmHandover(id: id)
+    }
+
+    /// Erases enrolments past their retention period; returns how many.
+    @discardableResult
+    public func purgeExpiredEnrolments() throws -> UInt32 {
+        try locker.purgeExpiredEnrolments()
     }
 
     // MARK: Integrity

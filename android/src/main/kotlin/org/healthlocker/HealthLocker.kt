@@ -3,6 +3,8 @@ package org.healthlocker
 import java.io.Closeable
 import java.io.File
 import java.io.InputStream
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 
 /**
  * healthlocker for Kotlin: one encrypted store of a family's health records, usable with no network.
@@ -11,7 +13,8 @@ import java.io.InputStream
  * [Closeable], and keys from a [KeyProvider]. Everything it does is a call into the Rust core; failures are
  * [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose messages never carry
  * personal data. Local calls are plain and quick enough to make from a background thread or `Dispatchers.IO`;
- * network work, as it arrives, will be `suspend`.
+ * network work (ABHA enrolment) is `suspend` and moves itself off the caller's thread, so it may be called from the
+ * main thread. A [Backbone] (one per app, e.g. `Backbone(sandboxConfig(url))`) says where ABDM's backbone is.
  *
  * Safe to share between threads: calls into the store run one at a time.
  */
@@ -126,6 +129,88 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
 
     fun deleteAttachment(id: String) = locker.deleteAttachment(id)
 
+    // ABHA enrolment, online: the citizen's own phone, one call per step. Read [Enrolment.state] to know the next
+    // step, also after a restart: OTP_SENT → verifyOtp; MOBILE_UNVERIFIED → requestMobileOtp; MOBILE_OTP_SENT →
+    // verifyMobileOtp; ADDRESS_PENDING → addressSuggestions/createAddress; ADDRESS_CREATED → finish.
+
+    /**
+     * Starts an enrolment with the citizen's Aadhaar number (sealed at once, never stored in the clear) and mobile, and
+     * sends the Aadhaar OTP. [relation] is the new profile's relation to the owner (`self` for the owner).
+     */
+    suspend fun enrolOnlineStart(backbone: Backbone, aadhaar: String, mobile: String, relation: String = "self"): Enrolment =
+        network { locker.enrolOnlineStart(backbone, aadhaar, mobile, relation) }
+
+    /** Sends the Aadhaar OTP again (also after [LockerException.TransactionExpired] or [LockerException.OtpLocked]). */
+    suspend fun enrolOnlineRequestOtp(backbone: Backbone, enrolmentId: String): Enrolment =
+        network { locker.enrolOnlineRequestOtp(backbone, enrolmentId) }
+
+    /** Enrols with the Aadhaar OTP; a wrong one raises [LockerException.WrongOtp] with the attempts left. */
+    suspend fun enrolOnlineVerifyOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
+        network { locker.enrolOnlineVerifyOtp(backbone, enrolmentId, otp) }
+
+    /** Sends an OTP to the mobile the citizen gave (when it is not the Aadhaar-linked one). */
+    suspend fun enrolOnlineRequestMobileOtp(backbone: Backbone, enrolmentId: String): Enrolment =
+        network { locker.enrolOnlineRequestMobileOtp(backbone, enrolmentId) }
+
+    suspend fun enrolOnlineVerifyMobileOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
+        network { locker.enrolOnlineVerifyMobileOtp(backbone, enrolmentId, otp) }
+
+    /** Free ABHA addresses (the part before the `@`) the backbone suggests. */
+    suspend fun enrolOnlineAddressSuggestions(backbone: Backbone, enrolmentId: String): List<String> =
+        network { locker.enrolOnlineAddressSuggestions(backbone, enrolmentId) }
+
+    /** Creates the chosen address; check it first with [validateAbhaAddressForCreation]. */
+    suspend fun enrolOnlineCreateAddress(backbone: Backbone, enrolmentId: String, address: String): Enrolment =
+        network { locker.enrolOnlineCreateAddress(backbone, enrolmentId, address) }
+
+    /** Saves the profile with its ABHA number and address and the ABHA card (PNG) as its attachment. */
+    suspend fun enrolOnlineFinish(backbone: Backbone, enrolmentId: String): Profile =
+        network { locker.enrolOnlineFinish(backbone, enrolmentId) }
+
+    // ABHA enrolment, assisted: a field worker captures citizens with no network; the queue is submitted later.
+
+    /** Fetches and keeps the backbone's sealing key; capture needs it once, before going offline. */
+    suspend fun refreshBackboneKey(backbone: Backbone) = network { locker.refreshBackboneKey(backbone) }
+
+    /** Starts a worker's session; citizens' details stay at most [retentionDays] (1–90, default 7) on the device. */
+    fun startWorkerSession(workerId: String, deviceId: String, retentionDays: Int? = null): WorkerSession =
+        locker.startWorkerSession(workerId, deviceId, retentionDays?.toUInt())
+
+    fun endWorkerSession(sessionId: String) = locker.endWorkerSession(sessionId)
+
+    fun workerSession(sessionId: String): WorkerSession = locker.workerSession(sessionId)
+
+    /** Captures one citizen into the queue, no network needed; the Aadhaar number is sealed before this returns. */
+    fun captureEnrolment(sessionId: String, details: CitizenDetails, aadhaar: String, consent: ConsentCapture): Enrolment =
+        locker.captureEnrolment(sessionId, details, aadhaar, consent)
+
+    /** Corrects a queued or rejected enrolment; it is queued again. */
+    fun correctEnrolment(enrolmentId: String, details: CitizenDetails? = null, aadhaar: String? = null): Enrolment =
+        locker.correctEnrolment(enrolmentId, details, aadhaar)
+
+    /** Submits the queue (of one session, or all); what the network failed stays queued for the next try. */
+    suspend fun submitEnrolments(backbone: Backbone, sessionId: String? = null): SubmitReport =
+        network { locker.submitEnrolments(backbone, sessionId) }
+
+    fun enrolment(id: String): Enrolment = locker.enrolment(id)
+
+    /** Enrolments, oldest first: of one session, and only those still holding details when [pendingOnly]. */
+    fun enrolments(sessionId: String? = null, pendingOnly: Boolean = false): List<Enrolment> =
+        locker.enrolments(EnrolmentFilter(sessionId = sessionId, pendingOnly = pendingOnly))
+
+    /** The ABHA card (PNG) of a submitted enrolment. */
+    suspend fun enrolmentCard(backbone: Backbone, enrolmentId: String): ByteArray =
+        network { locker.enrolmentCard(backbone, enrolmentId) }
+
+    /** The ABHA card QR payload (JSON) of a submitted enrolment, to show with no network. */
+    fun enrolmentQr(enrolmentId: String): String = locker.enrolmentQr(enrolmentId)
+
+    /** The citizen has their ABHA: their details are erased from the device. */
+    fun confirmHandover(enrolmentId: String): Enrolment = locker.confirmHandover(enrolmentId)
+
+    /** Erases enrolments past their retention period; returns how many. */
+    fun purgeExpiredEnrolments(): Int = locker.purgeExpiredEnrolments().toInt()
+
     // Integrity and keys.
 
     /** Verifies everything; [CheckReport.problems] is empty when the store is sound. Reads the whole store. */
@@ -156,6 +241,12 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
 }
 
 private const val CHUNK = 256 * 1024
+
+/**
+ * Runs a network call off the caller's thread: the steps also read and write the store between requests, which is
+ * no work for the main thread.
+ */
+private suspend fun <T> network(call: suspend () -> T): T = withContext(Dispatchers.IO) { call() }
 
 /** An [InputStream] over an attachment, a chunk at a time. */
 private class AttachmentInputStream(private val reader: AttachmentReader) : InputStream() {

@@ -1,0 +1,408 @@
+package org.healthlocker
+
+import java.io.BufferedReader
+import java.io.File
+import java.io.InputStreamReader
+import java.net.HttpURLConnection
+import java.net.ServerSocket
+import java.net.URI
+import java.util.concurrent.TimeUnit
+import kotlin.random.Random
+import kotlin.test.assertContentEquals
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Before
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.TemporaryFolder
+
+/**
+ * ABHA enrolment through the facade, against a real `locker sandbox serve` process (a fresh one per test): the
+ * citizen's own online enrolment, wrong and locked OTPs, a field worker's offline queue, and the identifier checks a
+ * form makes while the user types.
+ */
+class EnrolmentTest {
+    @get:Rule val tmp = TemporaryFolder()
+
+    private lateinit var sandbox: Sandbox
+    private lateinit var backbone: Backbone
+    private val opened = mutableListOf<HealthLocker>()
+
+    @Before fun startSandbox() {
+        sandbox = Sandbox.start()
+        backbone = Backbone(sandboxConfig(sandbox.url))
+    }
+
+    @After fun stop() {
+        opened.forEach { runCatching { it.close() } }
+        backbone.close()
+        sandbox.stop()
+    }
+
+    private fun locker(): HealthLocker = HealthLocker.create(tmp.newFolder(), InMemoryKeyProvider()).also { opened += it }
+
+    private fun otpFor(e: Enrolment): String = sandbox.otp(assertNotNull(e.transactionId, "an OTP step has a transaction"))
+
+    @Test fun `a citizen enrols online and ends with a profile holding their ABHA number, address and card`() = runBlocking<Unit> {
+        val rnd = Random(11)
+        val l = locker()
+        val aadhaar = validAadhaar(rnd)
+
+        // A mobile that is not the Aadhaar-linked one must be verified with its own OTP.
+        var e = l.enrolOnlineStart(backbone, aadhaar, mobile(rnd))
+        assertEquals(EnrolmentState.OTP_SENT, e.state)
+        assertEquals(EnrolmentMode.ONLINE, e.mode)
+        e = l.enrolOnlineVerifyOtp(backbone, e.id, otpFor(e))
+        assertEquals(EnrolmentState.MOBILE_UNVERIFIED, e.state)
+        assertNotNull(e.abhaNumber, "the ABHA exists once the Aadhaar OTP is verified")
+        e = l.enrolOnlineRequestMobileOtp(backbone, e.id)
+        assertEquals(EnrolmentState.MOBILE_OTP_SENT, e.state)
+        e = l.enrolOnlineVerifyMobileOtp(backbone, e.id, otpFor(e))
+        assertEquals(EnrolmentState.ADDRESS_PENDING, e.state)
+
+        val suggestions = l.enrolOnlineAddressSuggestions(backbone, e.id)
+        assertTrue(suggestions.isNotEmpty(), "the backbone suggests addresses")
+        suggestions.forEach { validateAbhaAddressForCreation(it) }
+        e = l.enrolOnlineCreateAddress(backbone, e.id, suggestions.first())
+        assertEquals(EnrolmentState.ADDRESS_CREATED, e.state)
+        assertEquals("${suggestions.first()}@sbx", e.abhaAddress)
+
+        val profile = l.enrolOnlineFinish(backbone, e.id)
+        val number = assertNotNull(profile.abhaNumber)
+        assertEquals(number, parseAbhaNumber(number).dashed, "stored the way ABDM shows it")
+        assertTrue(parseAbhaNumber(number).passesLuhn)
+        assertEquals(e.abhaNumber, number)
+        assertEquals("${suggestions.first()}@sbx", profile.abhaAddress)
+        assertTrue(profile.isOwner, "the first person enrolled as self owns the locker")
+        assertEquals(listOf(profile), l.profiles())
+
+        val card = l.attachments(profile.id).single()
+        assertEquals("image/png", card.mediaType)
+        val png = l.openAttachment(card.id).use { it.readBytes() }
+        assertContentEquals(PNG_SIGNATURE, png.copyOf(8))
+        assertEquals(card.size.toInt(), png.size)
+
+        val done = l.enrolment(e.id)
+        assertEquals(EnrolmentState.DONE, done.state)
+        assertTrue(done.erased)
+        assertNull(done.name)
+        assertNull(done.transactionId)
+        assertEquals("done", assertFailsWith<LockerException.WrongStep> { l.enrolOnlineFinish(backbone, e.id) }.state)
+    }
+
+    @Test fun `a family member whose mobile is the Aadhaar-linked one skips mobile verification`() = runBlocking<Unit> {
+        val rnd = Random(12)
+        val l = locker()
+        val owner = l.addProfile(
+            NewProfile(name = "Meena Pillai", gender = Gender.FEMALE, birthDate = "1979-08-02", relation = "self", isOwner = true),
+        )
+        val aadhaar = validAadhaar(rnd)
+        val phone = mobile(rnd)
+        sandbox.addResident(aadhaar, "Rahul Pillai", "M", 2004, phone)
+
+        var e = l.enrolOnlineStart(backbone, aadhaar, "+91 $phone", relation = "child")
+        e = l.enrolOnlineVerifyOtp(backbone, e.id, otpFor(e))
+        assertEquals(EnrolmentState.ADDRESS_PENDING, e.state)
+        assertEquals("address_pending", assertFailsWith<LockerException.WrongStep> { l.enrolOnlineRequestMobileOtp(backbone, e.id) }.state)
+        assertFailsWith<LockerException.InvalidInput>("the strict rule applies before any network") {
+            l.enrolOnlineCreateAddress(backbone, e.id, "rp")
+        }
+        l.enrolOnlineCreateAddress(backbone, e.id, "rahul.pillai04")
+        val child = l.enrolOnlineFinish(backbone, e.id)
+
+        assertEquals("Rahul Pillai", child.name)
+        assertEquals("child", child.relation)
+        assertEquals(Gender.MALE, child.gender)
+        assertEquals("rahul.pillai04@sbx", child.abhaAddress)
+        assertEquals(listOf(owner.id, child.id), l.profiles().map { it.id })
+        assertEquals(listOf("image/png"), l.attachments(child.id).map { it.mediaType })
+        assertTrue(l.attachments(owner.id).isEmpty())
+    }
+
+    @Test fun `a wrong OTP is refused with the attempts left and the right one still works`() = runBlocking<Unit> {
+        val l = locker()
+        var e = l.enrolOnlineStart(backbone, validAadhaar(Random(13)), mobile(Random(13)))
+        val right = otpFor(e)
+        val wrong = otherOtp(right)
+        assertFailsWith<LockerException.InvalidInput>("a malformed OTP never reaches the backbone") {
+            l.enrolOnlineVerifyOtp(backbone, e.id, "12ab")
+        }
+
+        val first = assertFailsWith<LockerException.WrongOtp> { l.enrolOnlineVerifyOtp(backbone, e.id, wrong) }
+        assertEquals(4u, first.attemptsLeft)
+        val second = assertFailsWith<LockerException.WrongOtp> { l.enrolOnlineVerifyOtp(backbone, e.id, wrong) }
+        assertEquals(3u, second.attemptsLeft)
+        assertEquals(EnrolmentState.OTP_SENT, l.enrolment(e.id).state)
+        assertNull(l.enrolment(e.id).abhaNumber)
+
+        e = l.enrolOnlineVerifyOtp(backbone, e.id, right)
+        assertEquals(EnrolmentState.MOBILE_UNVERIFIED, e.state)
+        val early = assertFailsWith<LockerException.WrongStep>("the mobile OTP was never requested") {
+            l.enrolOnlineVerifyMobileOtp(backbone, e.id, right)
+        }
+        assertEquals("mobile_unverified", early.state)
+    }
+
+    @Test fun `five wrong OTPs lock the transaction and a new OTP starts it again`() = runBlocking<Unit> {
+        val l = locker()
+        var e = l.enrolOnlineStart(backbone, validAadhaar(Random(14)), mobile(Random(14)))
+        val wrong = otherOtp(otpFor(e))
+        repeat(4) { i ->
+            val err = assertFailsWith<LockerException.WrongOtp> { l.enrolOnlineVerifyOtp(backbone, e.id, wrong) }
+            assertEquals((4 - i).toUInt(), err.attemptsLeft)
+        }
+        assertFailsWith<LockerException.OtpLocked> { l.enrolOnlineVerifyOtp(backbone, e.id, wrong) }
+        assertEquals(EnrolmentState.STARTED, l.enrolment(e.id).state)
+
+        e = l.enrolOnlineRequestOtp(backbone, e.id)
+        assertEquals(EnrolmentState.OTP_SENT, e.state)
+        e = l.enrolOnlineVerifyOtp(backbone, e.id, otpFor(e))
+        assertEquals(EnrolmentState.MOBILE_UNVERIFIED, e.state)
+    }
+
+    @Test fun `a field worker's captures wait offline, are submitted later, handed over and erased`() = runBlocking<Unit> {
+        val rnd = Random(15)
+        val l = locker()
+        val session = l.startWorkerSession("asha-0412", "tablet-77", retentionDays = 3)
+        assertEquals(3L * 86_400_000, session.retentionMs)
+        val consent = ConsentCapture(language = "hi", textVersion = "1.4")
+        val people = listOf("Sunita Devi" to "F", "Ramesh Yadav" to "M", "Kiran Kumari" to "F")
+
+        assertFailsWith<LockerException.BackboneKeyMissing>("capture seals to a key fetched beforehand") {
+            l.captureEnrolment(session.id, citizen(people[0], rnd), validAadhaar(rnd), consent)
+        }
+        l.refreshBackboneKey(backbone)
+        assertFailsWith<LockerException.InvalidInput> {
+            l.captureEnrolment(session.id, citizen(people[0], rnd), "234567890123", consent)
+        }
+
+        // In the village: no network at all.
+        val offline = Backbone(sandboxConfig("http://127.0.0.1:${closedPort()}").copy(maxAttempts = 1u, connectTimeoutMs = 500u))
+        val captured = people.map { l.captureEnrolment(session.id, citizen(it, rnd), validAadhaar(rnd), consent) }
+        captured.forEach {
+            assertEquals(EnrolmentState.QUEUED, it.state)
+            assertEquals(EnrolmentMode.ASSISTED, it.mode)
+            assertEquals("hi", it.consentLanguage)
+        }
+        assertEquals(people.map { it.first }, l.enrolments(sessionId = session.id).map { it.name })
+
+        val stuck = offline.use { l.submitEnrolments(it, session.id) }
+        assertEquals(3u, stuck.stillQueued)
+        assertEquals(0u, stuck.created)
+        val afterOffline = l.enrolments(sessionId = session.id)
+        assertTrue(afterOffline.all { it.state == EnrolmentState.QUEUED && it.abhaNumber == null }, "$afterOffline")
+        assertTrue(afterOffline.any { it.attempts == 1u && it.lastError == "offline" }, "$afterOffline")
+        assertEquals(0L, sandbox.stats().demographicApplied)
+
+        // Back in range.
+        val report = l.submitEnrolments(backbone, session.id)
+        assertEquals(3u, report.created)
+        assertEquals(0u, report.stillQueued + report.rejected + report.alreadyExisted)
+        assertEquals(captured.map { it.id }.toSet(), report.enrolments.map { it.id }.toSet())
+        assertEquals(3L, sandbox.stats().demographicApplied)
+        assertEquals(0L, sandbox.stats().duplicates)
+
+        val submitted = l.enrolments(sessionId = session.id)
+        submitted.forEach {
+            assertEquals(EnrolmentState.SUBMITTED, it.state)
+            assertEquals(EnrolmentOutcome.CREATED, it.outcome)
+            assertTrue(parseAbhaNumber(assertNotNull(it.abhaNumber)).passesLuhn)
+        }
+        val first = submitted.first()
+        val qr = l.enrolmentQr(first.id)
+        assertTrue(qr.contains("\"hidn\":\"${first.abhaNumber}\""), "the QR carries the ABHA number")
+        assertTrue(qr.contains("Sunita Devi"))
+        assertContentEquals(PNG_SIGNATURE, l.enrolmentCard(backbone, first.id).copyOf(8))
+
+        val handed = l.confirmHandover(first.id)
+        assertEquals(EnrolmentState.HANDED_OVER, handed.state)
+        assertTrue(handed.erased)
+        assertNull(handed.name)
+        assertNull(handed.abhaNumber)
+        assertEquals("handed_over", assertFailsWith<LockerException.WrongStep> { l.enrolmentQr(first.id) }.state)
+        assertEquals(submitted.drop(1).map { it.id }, l.enrolments(sessionId = session.id, pendingOnly = true).map { it.id })
+
+        assertEquals(0u, l.submitEnrolments(backbone).created, "nothing is sent twice")
+        assertEquals(3L, sandbox.stats().demographicApplied)
+        l.endWorkerSession(session.id)
+        assertNotNull(l.workerSession(session.id).endedAtMs)
+        assertFailsWith<LockerException.InvalidInput> {
+            l.captureEnrolment(session.id, citizen(people[0], rnd), validAadhaar(rnd), consent)
+        }
+    }
+
+    @Test fun `identifiers are checked as a form would while the user types`() {
+        // ABHA numbers: any of the written forms; a Luhn failure is a warning, not a refusal.
+        val n = parseAbhaNumber("91 6285 4575 5116")
+        assertEquals(AbhaNumberInfo(digits = "91628545755116", dashed = "91-6285-4575-5116", passesLuhn = true), n)
+        assertFalse(parseAbhaNumber("11-1111-1111-1111").passesLuhn)
+        for (bad in listOf("1234", "91-6285-4575-511", "9162-8545-7551-16", "91628545755116a")) {
+            assertFailsWith<LockerException.InvalidInput>(bad) { parseAbhaNumber(bad) }
+        }
+
+        // ABHA addresses: lenient for existing ones, strict for a new one.
+        assertEquals(AbhaAddressInfo(user = "ravi.kumar_12", suffix = "sbx", address = "ravi.kumar_12@sbx"), parseAbhaAddress(" ravi.kumar_12@SBX "))
+        assertEquals(AbhaAddressInfo(user = "abc", suffix = null, address = "abc"), parseAbhaAddress("abc"))
+        assertEquals("ravi.kumar_12", validateAbhaAddressForCreation("ravi.kumar_12@sbx").user)
+        for (oldStyle in listOf("a+b%c-d@ndhm", "abc@sbx", "ravi.k.kumar@abdm")) {
+            parseAbhaAddress(oldStyle)
+            assertFailsWith<LockerException.InvalidInput>(oldStyle) { validateAbhaAddressForCreation(oldStyle) }
+        }
+        for (bad in listOf("ab", "name@", "name@sbx@abdm", "na me@sbx")) {
+            assertFailsWith<LockerException.InvalidInput>(bad) { parseAbhaAddress(bad) }
+        }
+
+        // Aadhaar: a yes or no, never the digits back.
+        val a = validAadhaar(Random(16))
+        assertTrue(aadhaarIsValid(a))
+        assertTrue(aadhaarIsValid("${a.substring(0, 4)} ${a.substring(4, 8)} ${a.substring(8)}"))
+        val mistyped = a.substring(0, 11) + ((a[11] - '0' + 1) % 10)
+        assertFalse(aadhaarIsValid(mistyped), "one digit off fails the Verhoeff check")
+        assertFalse(aadhaarIsValid("1" + a.substring(1, 11) + verhoeff("1" + a.substring(1, 11))), "never starts with 1")
+        assertFalse(aadhaarIsValid(a.substring(0, 11)))
+        assertFalse(aadhaarIsValid("${a}0"))
+
+        assertEquals("9876543210", parseMobile("+91 98765 43210"))
+        assertFailsWith<LockerException.InvalidInput> { parseMobile("5876543210") }
+    }
+
+    @Test fun `an online enrolment refuses a mistyped Aadhaar before any network`() = runBlocking<Unit> {
+        val l = locker()
+        val a = validAadhaar(Random(17))
+        val mistyped = a.substring(0, 11) + ((a[11] - '0' + 1) % 10)
+        val unreachable = Backbone(sandboxConfig("http://127.0.0.1:${closedPort()}").copy(maxAttempts = 1u))
+        unreachable.use {
+            assertFailsWith<LockerException.InvalidInput> { l.enrolOnlineStart(it, mistyped, mobile(Random(17))) }
+            assertFailsWith<LockerException.Offline> { l.enrolOnlineStart(it, a, mobile(Random(17))) }
+        }
+        assertTrue(l.enrolments().isEmpty())
+    }
+
+    @Test fun `a backbone config's defaults are the sandbox's and plain HTTP is for this machine only`() {
+        val url = sandbox.url
+        assertEquals(sandboxConfig(url), BackboneConfig(gatewayUrl = url, abhaUrl = "$url/abha/api"))
+        assertEquals(sandboxConfig(url), backbone.config())
+        assertFailsWith<LockerException.InvalidInput> { Backbone(sandboxConfig("http://abdm.example.org")) }
+        assertFailsWith<LockerException.InvalidInput> { Backbone(sandboxConfig(url).copy(maxAttempts = 0u)) }
+        Backbone(sandboxConfig("https://abdm.example.org")).close()
+    }
+
+    private fun citizen(person: Pair<String, String>, rnd: Random) = CitizenDetails(
+        name = person.first, gender = person.second, birthDate = "19${rnd.nextInt(50, 99)}-0${rnd.nextInt(1, 9)}-1${rnd.nextInt(0, 9)}",
+        mobile = mobile(rnd), address = "Ward 4, Chikkaballapur", stateCode = "29", districtCode = "572", pinCode = "562101",
+    )
+}
+
+private val PNG_SIGNATURE = byteArrayOf(0x89.toByte(), 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)
+
+/** A port on this machine where nothing listens: the network as a village without signal sees it. */
+private fun closedPort(): Int = ServerSocket(0).use { it.localPort }
+
+private fun mobile(rnd: Random) = "9" + (1..9).joinToString("") { rnd.nextInt(10).toString() }
+
+private fun otherOtp(otp: String) = otp.map { '0' + (it - '0' + 1) % 10 }.joinToString("")
+
+/** A well-formed Aadhaar number: 12 digits, the first 2–9, the last a Verhoeff check digit (computed here). */
+private fun validAadhaar(rnd: Random): String {
+    val body = (2 + rnd.nextInt(8)).toString() + (1..10).joinToString("") { rnd.nextInt(10).toString() }
+    return body + verhoeff(body)
+}
+
+private val VERHOEFF_D = arrayOf(
+    intArrayOf(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), intArrayOf(1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    intArrayOf(2, 3, 4, 0, 1, 7, 8, 9, 5, 6), intArrayOf(3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    intArrayOf(4, 0, 1, 2, 3, 9, 5, 6, 7, 8), intArrayOf(5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    intArrayOf(6, 5, 9, 8, 7, 1, 0, 4, 3, 2), intArrayOf(7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    intArrayOf(8, 7, 6, 5, 9, 3, 2, 1, 0, 4), intArrayOf(9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+private val VERHOEFF_P = arrayOf(
+    intArrayOf(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), intArrayOf(1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
+    intArrayOf(5, 8, 0, 3, 7, 9, 6, 1, 4, 2), intArrayOf(8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
+    intArrayOf(9, 4, 5, 3, 1, 2, 6, 8, 7, 0), intArrayOf(4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
+    intArrayOf(2, 7, 9, 3, 8, 0, 6, 4, 1, 5), intArrayOf(7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+private val VERHOEFF_INV = intArrayOf(0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
+
+/** The Verhoeff check digit to append to [digits] (tables as published: D5 multiplication, position permutations). */
+private fun verhoeff(digits: String): Int {
+    var c = 0
+    digits.reversed().forEachIndexed { i, ch -> c = VERHOEFF_D[c][VERHOEFF_P[(i + 1) % 8][ch - '0']] }
+    return VERHOEFF_INV[c]
+}
+
+/** What `/admin/stats` counts. */
+private data class SandboxStats(val demographicApplied: Long, val duplicates: Long)
+
+/** A `locker sandbox serve` process on a free loopback port, and its admin routes. */
+private class Sandbox private constructor(private val process: Process, val url: String) {
+    companion object {
+        private val LISTENING = Regex("""^locker-sandbox listening on (http://127\.0\.0\.1:\d+)$""")
+
+        fun start(): Sandbox {
+            val bin = System.getenv("LOCKER_BIN") ?: System.getProperty("healthlocker.lockerBin") ?: "target/debug/locker"
+            check(File(bin).canExecute()) { "no locker binary at $bin (cargo build -p locker-cli, or set LOCKER_BIN)" }
+            val process = ProcessBuilder(bin, "sandbox", "serve", "--port", "0")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start()
+            val out = BufferedReader(InputStreamReader(process.inputStream))
+            val first = out.readLine()
+            val url = first?.let { LISTENING.matchEntire(it) }?.groupValues?.get(1)
+            if (url == null) {
+                process.destroyForcibly()
+                error("the sandbox did not say where it listens: $first")
+            }
+            // Keep reading so a chatty sandbox never blocks on a full pipe.
+            Thread { runCatching { out.forEachLine { } } }.apply { isDaemon = true }.start()
+            return Sandbox(process, url)
+        }
+    }
+
+    fun stop() {
+        process.destroy()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+
+    fun otp(txnId: String): String {
+        val body = request("GET", "/admin/otp/$txnId")
+        return assertNotNull(Regex(""""otp"\s*:\s*"(\d+)"""").find(body), body).groupValues[1]
+    }
+
+    fun addResident(aadhaar: String, name: String, gender: String, yearOfBirth: Int, mobile: String) {
+        request(
+            "POST", "/admin/residents",
+            """{"aadhaar":"$aadhaar","name":"$name","gender":"$gender","yearOfBirth":$yearOfBirth,"mobile":"$mobile"}""",
+        )
+    }
+
+    fun stats(): SandboxStats {
+        val body = request("GET", "/admin/stats")
+        fun field(name: String) = assertNotNull(Regex(""""$name"\s*:\s*(\d+)""").find(body), body).groupValues[1].toLong()
+        return SandboxStats(field("demographicApplied"), field("duplicates"))
+    }
+
+    private fun request(method: String, path: String, json: String? = null): String {
+        val c = URI(url + path).toURL().openConnection() as HttpURLConnection
+        try {
+            c.requestMethod = method
+            c.connectTimeout = 5_000
+            c.readTimeout = 5_000
+            if (json != null) {
+                c.doOutput = true
+                c.setRequestProperty("Content-Type", "application/json")
+                c.outputStream.use { it.write(json.toByteArray()) }
+            }
+            val status = c.responseCode
+            val body = (if (status < 400) c.inputStream else c.errorStream)?.use { it.readBytes().decodeToString() } ?: ""
+            check(status in 200..299) { "$method $path: $status $body" }
+            return body
+        } finally {
+            c.disconnect()
+        }
+    }
+}

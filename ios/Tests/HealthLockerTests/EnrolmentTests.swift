@@ -1,0 +1,561 @@
+// ABHA enrolment against a real sandbox backbone: the citizen's own online enrolment, wrong and
+// locked OTPs, a field worker's offline queue, and the identifier checks a form makes while the
+// user types. The same stories as the Kotlin and Python suites.
+//
+// The sandbox: on macOS each test starts `locker sandbox serve --port 0` (LOCKER_BIN, default
+// <repository>/target/debug/locker) and stops it afterwards; where processes cannot be started
+// (the iOS simulator), HEALTHLOCKER_SANDBOX_URL names one already running, shared by the tests
+// (so counts are compared as differences).
+
+import Foundation
+import XCTest
+@testable import HealthLocker
+
+final class EnrolmentTests: StoreTestCase {
+    private var sandbox: Sandbox!
+    private var backbone: Backbone!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        sandbox = try Sandbox.start()
+        backbone = try Backbone(config: sandboxConfig(baseUrl: sandbox.url))
+    }
+
+    override func tearDownWithError() throws {
+        backbone = nil
+        sandbox?.stop()
+        sandbox = nil
+        try super.tearDownWithError()
+    }
+
+    private func newStore() throws -> HealthLockerStore {
+        track(try HealthLockerStore.create(at: storeDirectory(), keys: InMemoryKeyProvider()))
+    }
+
+    private func otp(for enrolment: Enrolment) async throws -> String {
+        let txn = try XCTUnwrap(enrolment.transactionId, "an OTP step has a transaction")
+        return try await sandbox.otp(transaction: txn)
+    }
+
+    func testACitizenEnrolsOnlineAndEndsWithAProfileHoldingTheirAbhaNumberAddressAndCard() async throws {
+        var rng = Seeded(31)
+        let store = try newStore()
+
+        // A mobile that is not the Aadhaar-linked one must be verified with its own OTP.
+        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        XCTAssertEqual(e.state, .otpSent)
+        XCTAssertEqual(e.mode, .online)
+        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        XCTAssertEqual(e.state, .mobileUnverified)
+        XCTAssertNotNil(e.abhaNumber, "the ABHA exists once the Aadhaar OTP is verified")
+        e = try await store.enrolOnlineRequestMobileOtp(backbone: backbone, enrolmentId: e.id)
+        XCTAssertEqual(e.state, .mobileOtpSent)
+        e = try await store.enrolOnlineVerifyMobileOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        XCTAssertEqual(e.state, .addressPending)
+
+        let suggestions = try await store.enrolOnlineAddressSuggestions(backbone: backbone, enrolmentId: e.id)
+        let chosen = try XCTUnwrap(suggestions.first, "the backbone suggests addresses")
+        for s in suggestions {
+            XCTAssertNoThrow(try validateAbhaAddressForCreation(text: s))
+        }
+        e = try await store.enrolOnlineCreateAddress(backbone: backbone, enrolmentId: e.id, address: chosen)
+        XCTAssertEqual(e.state, .addressCreated)
+        XCTAssertEqual(e.abhaAddress, "\(chosen)@sbx")
+
+        let profile = try await store.enrolOnlineFinish(backbone: backbone, enrolmentId: e.id)
+        let number = try XCTUnwrap(profile.abhaNumber)
+        XCTAssertEqual(number, e.abhaNumber)
+        XCTAssertEqual(try parseAbhaNumber(text: number).dashed, number, "stored the way ABDM shows it")
+        XCTAssertTrue(try parseAbhaNumber(text: number).passesLuhn)
+        XCTAssertEqual(profile.abhaAddress, "\(chosen)@sbx")
+        XCTAssertTrue(profile.isOwner, "the first person enrolled as self owns the locker")
+        XCTAssertEqual(try store.profiles(), [profile])
+
+        let cards = try store.attachments(forProfile: profile.id)
+        XCTAssertEqual(cards.map(\.mediaType), ["image/png"])
+        var png = Data()
+        try store.readAttachment(id: cards[0].id) { png.append($0) }
+        XCTAssertEqual(png.prefix(8), pngSignature)
+        XCTAssertEqual(UInt64(png.count), cards[0].size)
+
+        let done = try store.enrolment(id: e.id)
+        XCTAssertEqual(done.state, .done)
+        XCTAssertTrue(done.erased)
+        XCTAssertNil(done.name)
+        XCTAssertNil(done.transactionId)
+        await assertThrowsAsync(.WrongStep(state: "done")) {
+            _ = try await store.enrolOnlineFinish(backbone: self.backbone, enrolmentId: e.id)
+        }
+    }
+
+    func testAFamilyMemberWhoseMobileIsTheAadhaarLinkedOneSkipsMobileVerification() async throws {
+        var rng = Seeded(32)
+        let store = try newStore()
+        let owner = try store.addProfile(
+            NewProfile(name: "Meena Pillai", gender: .female, birthDate: "1979-08-02", relation: "self", isOwner: true)
+        )
+        let aadhaar = validAadhaar(&rng)
+        let phone = mobile(&rng)
+        try await sandbox.addResident(aadhaar: aadhaar, name: "Rahul Pillai", gender: "M", yearOfBirth: 2004, mobile: phone)
+
+        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: aadhaar, mobile: "+91 \(phone)", relation: "child")
+        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        XCTAssertEqual(e.state, .addressPending)
+        let id = e.id
+        await assertThrowsAsync(.WrongStep(state: "address_pending")) {
+            _ = try await store.enrolOnlineRequestMobileOtp(backbone: self.backbone, enrolmentId: id)
+        }
+        await assertThrowsInvalidInputAsync("the strict rule applies before any network") {
+            _ = try await store.enrolOnlineCreateAddress(backbone: self.backbone, enrolmentId: id, address: "rp")
+        }
+        _ = try await store.enrolOnlineCreateAddress(backbone: backbone, enrolmentId: id, address: "rahul.pillai04")
+        let child = try await store.enrolOnlineFinish(backbone: backbone, enrolmentId: id)
+
+        XCTAssertEqual(child.name, "Rahul Pillai")
+        XCTAssertEqual(child.relation, "child")
+        XCTAssertEqual(child.gender, .male)
+        XCTAssertEqual(child.abhaAddress, "rahul.pillai04@sbx")
+        XCTAssertEqual(try store.profiles().map(\.id), [owner.id, child.id])
+        XCTAssertEqual(try store.attachments(forProfile: child.id).map(\.mediaType), ["image/png"])
+        XCTAssertEqual(try store.attachments(forProfile: owner.id), [])
+    }
+
+    func testAWrongOtpIsRefusedWithTheAttemptsLeftAndTheRightOneStillWorks() async throws {
+        var rng = Seeded(33)
+        let store = try newStore()
+        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        let id = e.id
+        let right = try await otp(for: e)
+        let wrong = otherOtp(right)
+
+        await assertThrowsInvalidInputAsync("a malformed OTP never reaches the backbone") {
+            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: "12ab")
+        }
+        await assertThrowsAsync(.WrongOtp(attemptsLeft: 4)) {
+            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+        }
+        await assertThrowsAsync(.WrongOtp(attemptsLeft: 3)) {
+            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+        }
+        XCTAssertEqual(try store.enrolment(id: id).state, .otpSent)
+        XCTAssertNil(try store.enrolment(id: id).abhaNumber)
+
+        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: right)
+        XCTAssertEqual(e.state, .mobileUnverified)
+        await assertThrowsAsync(.WrongStep(state: "mobile_unverified"), "the mobile OTP was never requested") {
+            _ = try await store.enrolOnlineVerifyMobileOtp(backbone: self.backbone, enrolmentId: id, otp: right)
+        }
+    }
+
+    func testFiveWrongOtpsLockTheTransactionAndANewOtpStartsItAgain() async throws {
+        var rng = Seeded(34)
+        let store = try newStore()
+        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        let id = e.id
+        let wrong = otherOtp(try await otp(for: e))
+        for left in stride(from: UInt32(4), through: 1, by: -1) {
+            await assertThrowsAsync(.WrongOtp(attemptsLeft: left)) {
+                _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+            }
+        }
+        await assertThrowsAsync(.OtpLocked) {
+            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+        }
+        XCTAssertEqual(try store.enrolment(id: id).state, .started)
+
+        e = try await store.enrolOnlineRequestOtp(backbone: backbone, enrolmentId: id)
+        XCTAssertEqual(e.state, .otpSent)
+        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: try await otp(for: e))
+        XCTAssertEqual(e.state, .mobileUnverified)
+    }
+
+    func testAFieldWorkersCapturesWaitOfflineAreSubmittedLaterHandedOverAndErased() async throws {
+        var rng = Seeded(35)
+        let store = try newStore()
+        let session = try store.startWorkerSession(workerId: "asha-0412", deviceId: "tablet-77", retentionDays: 3)
+        XCTAssertEqual(session.retentionMs, 3 * 86_400_000)
+        let consent = ConsentCapture(language: "hi", textVersion: "1.4")
+        let people = [("Sunita Devi", "F"), ("Ramesh Yadav", "M"), ("Kiran Kumari", "F")]
+
+        assertThrows(.BackboneKeyMissing, try store.captureEnrolment(
+            sessionId: session.id, details: citizen(people[0], &rng), aadhaar: validAadhaar(&rng), consent: consent
+        ), "capture seals to a key fetched beforehand")
+        try await store.refreshBackboneKey(backbone: backbone)
+        assertThrowsInvalidInput(try store.captureEnrolment(
+            sessionId: session.id, details: citizen(people[0], &rng), aadhaar: mistyped(validAadhaar(&rng)), consent: consent
+        ))
+
+        // In the village: no network at all.
+        var offlineConfig = sandboxConfig(baseUrl: "http://127.0.0.1:\(try closedPort())")
+        offlineConfig.maxAttempts = 1
+        offlineConfig.connectTimeoutMs = 500
+        let offline = try Backbone(config: offlineConfig)
+        var captured: [Enrolment] = []
+        for person in people {
+            captured.append(try store.captureEnrolment(
+                sessionId: session.id, details: citizen(person, &rng), aadhaar: validAadhaar(&rng), consent: consent
+            ))
+        }
+        for e in captured {
+            XCTAssertEqual(e.state, .queued)
+            XCTAssertEqual(e.mode, .assisted)
+            XCTAssertEqual(e.consentLanguage, "hi")
+        }
+        XCTAssertEqual(try store.enrolments(sessionId: session.id).map(\.name), people.map { Optional($0.0) })
+
+        let before = try await sandbox.stats()
+        let stuck = try await store.submitEnrolments(backbone: offline, sessionId: session.id)
+        XCTAssertEqual(stuck.stillQueued, 3)
+        XCTAssertEqual(stuck.created, 0)
+        let afterOffline = try store.enrolments(sessionId: session.id)
+        XCTAssertTrue(afterOffline.allSatisfy { $0.state == .queued && $0.abhaNumber == nil })
+        XCTAssertTrue(afterOffline.contains { $0.attempts == 1 && $0.lastError == "offline" })
+        let whileOffline = try await sandbox.stats()
+        XCTAssertEqual(whileOffline.demographicApplied, before.demographicApplied)
+
+        // Back in range.
+        let report = try await store.submitEnrolments(backbone: backbone, sessionId: session.id)
+        XCTAssertEqual(report.created, 3)
+        XCTAssertEqual(report.stillQueued + report.rejected + report.alreadyExisted, 0)
+        XCTAssertEqual(Set(report.enrolments.map(\.id)), Set(captured.map(\.id)))
+        let after = try await sandbox.stats()
+        XCTAssertEqual(after.demographicApplied - before.demographicApplied, 3)
+        XCTAssertEqual(after.duplicates, before.duplicates)
+
+        let submitted = try store.enrolments(sessionId: session.id)
+        for e in submitted {
+            XCTAssertEqual(e.state, .submitted)
+            XCTAssertEqual(e.outcome, .created)
+            XCTAssertTrue(try parseAbhaNumber(text: try XCTUnwrap(e.abhaNumber)).passesLuhn)
+        }
+        let first = submitted[0]
+        let qr = try JSONSerialization.jsonObject(with: Data(try store.enrolmentQr(id: first.id).utf8)) as? [String: Any]
+        XCTAssertEqual(qr?["hidn"] as? String, first.abhaNumber, "the QR carries the ABHA number")
+        XCTAssertEqual(qr?["name"] as? String, "Sunita Devi")
+        let card = try await store.enrolmentCard(backbone: backbone, enrolmentId: first.id)
+        XCTAssertEqual(card.prefix(8), pngSignature)
+
+        let handed = try store.confirmHandover(id: first.id)
+        XCTAssertEqual(handed.state, .handedOver)
+        XCTAssertTrue(handed.erased)
+        XCTAssertNil(handed.name)
+        XCTAssertNil(handed.abhaNumber)
+        assertThrows(.WrongStep(state: "handed_over"), try store.enrolmentQr(id: first.id))
+        XCTAssertEqual(try store.enrolments(sessionId: session.id, pendingOnly: true).map(\.id), submitted.dropFirst().map(\.id))
+
+        let again = try await store.submitEnrolments(backbone: backbone)
+        XCTAssertEqual(again.created, 0, "nothing is sent twice")
+        let atTheEnd = try await sandbox.stats()
+        XCTAssertEqual(atTheEnd.demographicApplied - before.demographicApplied, 3)
+        try store.endWorkerSession(id: session.id)
+        XCTAssertNotNil(try store.workerSession(id: session.id).endedAtMs)
+        assertThrowsInvalidInput(try store.captureEnrolment(
+            sessionId: session.id, details: citizen(people[0], &rng), aadhaar: validAadhaar(&rng), consent: consent
+        ))
+    }
+
+    func testAnOnlineEnrolmentRefusesAMistypedAadhaarBeforeAnyNetwork() async throws {
+        var rng = Seeded(36)
+        let store = try newStore()
+        let aadhaar = validAadhaar(&rng)
+        let phone = mobile(&rng)
+        var config = sandboxConfig(baseUrl: "http://127.0.0.1:\(try closedPort())")
+        config.maxAttempts = 1
+        let unreachable = try Backbone(config: config)
+        await assertThrowsInvalidInputAsync {
+            _ = try await store.enrolOnlineStart(backbone: unreachable, aadhaar: mistyped(aadhaar), mobile: phone)
+        }
+        await assertThrowsAsync(.Offline) {
+            _ = try await store.enrolOnlineStart(backbone: unreachable, aadhaar: aadhaar, mobile: phone)
+        }
+        XCTAssertEqual(try store.enrolments(), [])
+    }
+
+    func testIdentifiersAreCheckedAsAFormWouldWhileTheUserTypes() throws {
+        // ABHA numbers: any of the written forms; a Luhn failure is a warning, not a refusal.
+        XCTAssertEqual(
+            try parseAbhaNumber(text: "91 6285 4575 5116"),
+            AbhaNumberInfo(digits: "91628545755116", dashed: "91-6285-4575-5116", passesLuhn: true)
+        )
+        XCTAssertFalse(try parseAbhaNumber(text: "11-1111-1111-1111").passesLuhn)
+        for bad in ["1234", "91-6285-4575-511", "9162-8545-7551-16", "91628545755116a"] {
+            assertThrowsInvalidInput(try parseAbhaNumber(text: bad), bad)
+        }
+
+        // ABHA addresses: lenient for existing ones, strict for a new one.
+        XCTAssertEqual(
+            try parseAbhaAddress(text: " ravi.kumar_12@SBX "),
+            AbhaAddressInfo(user: "ravi.kumar_12", suffix: "sbx", address: "ravi.kumar_12@sbx")
+        )
+        XCTAssertEqual(try parseAbhaAddress(text: "abc"), AbhaAddressInfo(user: "abc", suffix: nil, address: "abc"))
+        XCTAssertEqual(try validateAbhaAddressForCreation(text: "ravi.kumar_12@sbx").user, "ravi.kumar_12")
+        for oldStyle in ["a+b%c-d@ndhm", "abc@sbx", "ravi.k.kumar@abdm"] {
+            XCTAssertNoThrow(try parseAbhaAddress(text: oldStyle), oldStyle)
+            assertThrowsInvalidInput(try validateAbhaAddressForCreation(text: oldStyle), oldStyle)
+        }
+        for bad in ["ab", "name@", "name@sbx@abdm", "na me@sbx"] {
+            assertThrowsInvalidInput(try parseAbhaAddress(text: bad), bad)
+        }
+
+        // Aadhaar: a yes or no, never the digits back.
+        var rng = Seeded(37)
+        let a = validAadhaar(&rng)
+        XCTAssertTrue(aadhaarIsValid(text: a))
+        let groups = [a.prefix(4), a.dropFirst(4).prefix(4), a.suffix(4)].map(String.init)
+        XCTAssertTrue(aadhaarIsValid(text: groups.joined(separator: " ")))
+        XCTAssertFalse(aadhaarIsValid(text: mistyped(a)), "one digit off fails the Verhoeff check")
+        let startsWith1 = "1" + String(a.dropFirst().prefix(10))
+        XCTAssertFalse(aadhaarIsValid(text: startsWith1 + String(verhoeff(startsWith1))), "never starts with 1")
+        XCTAssertFalse(aadhaarIsValid(text: String(a.prefix(11))))
+        XCTAssertFalse(aadhaarIsValid(text: a + "0"))
+
+        XCTAssertEqual(try parseMobile(text: "+91 98765 43210"), "9876543210")
+        assertThrowsInvalidInput(try parseMobile(text: "5876543210"))
+    }
+
+    func testABackboneConfigsDefaultsAreTheSandboxsAndPlainHttpIsForThisMachineOnly() throws {
+        let url = sandbox.url
+        XCTAssertEqual(BackboneConfig(gatewayUrl: url, abhaUrl: "\(url)/abha/api"), sandboxConfig(baseUrl: url))
+        XCTAssertEqual(backbone.config(), sandboxConfig(baseUrl: url))
+        assertThrowsInvalidInput(try Backbone(config: sandboxConfig(baseUrl: "http://abdm.example.org")))
+        var zeroTries = sandboxConfig(baseUrl: url)
+        zeroTries.maxAttempts = 0
+        assertThrowsInvalidInput(try Backbone(config: zeroTries))
+        XCTAssertNoThrow(try Backbone(config: sandboxConfig(baseUrl: "https://abdm.example.org")))
+    }
+
+    // MARK: Helpers
+
+    private func citizen(_ person: (String, String), _ rng: inout Seeded) -> CitizenDetails {
+        CitizenDetails(
+            name: person.0, gender: person.1,
+            birthDate: "19\(rng.next(50...98))-0\(rng.next(1...9))-1\(rng.next(0...9))",
+            mobile: mobile(&rng), address: "Ward 4, Chikkaballapur", stateCode: "29", districtCode: "572", pinCode: "562101"
+        )
+    }
+
+    /// Asserts that the async `body` throws exactly `expected`.
+    private func assertThrowsAsync(
+        _ expected: LockerError,
+        _ message: String = "",
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ body: () async throws -> Void
+    ) async {
+        do {
+            try await body()
+            XCTFail("expected \(expected), nothing was thrown \(message)", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error as? LockerError, expected, message, file: file, line: line)
+        }
+    }
+
+    /// Asserts that the async `body` throws `LockerError.InvalidInput`, whatever its reason.
+    private func assertThrowsInvalidInputAsync(
+        _ message: String = "",
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ body: () async throws -> Void
+    ) async {
+        do {
+            try await body()
+            XCTFail("expected InvalidInput, nothing was thrown \(message)", file: file, line: line)
+        } catch {
+            guard case .InvalidInput = error as? LockerError else {
+                return XCTFail("expected InvalidInput, got \(error) \(message)", file: file, line: line)
+            }
+        }
+    }
+}
+
+private let pngSignature = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+
+/// The same numbers in every run (SplitMix64).
+private struct Seeded {
+    private var state: UInt64
+
+    init(_ seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next(_ range: ClosedRange<Int>) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return range.lowerBound + Int(z % UInt64(range.count))
+    }
+}
+
+private func mobile(_ rng: inout Seeded) -> String {
+    "9" + (0..<9).map { _ in String(rng.next(0...9)) }.joined()
+}
+
+private func otherOtp(_ otp: String) -> String {
+    String(otp.map { Character(String((Int(String($0))! + 1) % 10)) })
+}
+
+/// A well-formed Aadhaar number: 12 digits, the first 2–9, the last a Verhoeff check digit.
+private func validAadhaar(_ rng: inout Seeded) -> String {
+    let body = String(rng.next(2...9)) + (0..<10).map { _ in String(rng.next(0...9)) }.joined()
+    return body + String(verhoeff(body))
+}
+
+/// The same number with its last digit off by one: the check digit no longer matches.
+private func mistyped(_ aadhaar: String) -> String {
+    String(aadhaar.prefix(11)) + String((Int(String(aadhaar.last!))! + 1) % 10)
+}
+
+// Verhoeff's tables, as published: multiplication in D5, the position permutations, inverses.
+private let verhoeffD: [[Int]] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+private let verhoeffP: [[Int]] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+private let verhoeffInv = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
+
+/// The Verhoeff check digit to append to `digits`.
+private func verhoeff(_ digits: String) -> Int {
+    var c = 0
+    for (i, ch) in digits.reversed().enumerated() {
+        c = verhoeffD[c][verhoeffP[(i + 1) % 8][Int(String(ch))!]]
+    }
+    return verhoeffInv[c]
+}
+
+/// A loopback port where nothing listens: the network as a village without signal sees it.
+private func closedPort() throws -> Int {
+    let fd = socket(AF_INET, SOCK_STREAM, 0)
+    guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+        }
+    }
+    guard bound else { throw CocoaError(.fileReadUnknown) }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// What `/admin/stats` counts.
+private struct SandboxStats: Decodable {
+    let demographicApplied: Int
+    let duplicates: Int
+}
+
+/// The sandbox backbone: a process of our own (macOS), or one named by HEALTHLOCKER_SANDBOX_URL.
+private final class Sandbox {
+    let url: String
+    #if os(macOS)
+    private let process: Process?
+    #endif
+
+    struct NoSandbox: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func start() throws -> Sandbox {
+        if let url = ProcessInfo.processInfo.environment["HEALTHLOCKER_SANDBOX_URL"] {
+            return Sandbox(url: url.hasSuffix("/") ? String(url.dropLast()) : url)
+        }
+        #if os(macOS)
+        let bin = ProcessInfo.processInfo.environment["LOCKER_BIN"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent() // HealthLockerTests
+                .deletingLastPathComponent() // Tests
+                .deletingLastPathComponent() // ios
+                .deletingLastPathComponent() // the repository
+                .appendingPathComponent("target/debug/locker")
+        guard FileManager.default.isExecutableFile(atPath: bin.path) else {
+            throw NoSandbox(description: "no locker binary at \(bin.path) (cargo build -p locker-cli, or set LOCKER_BIN)")
+        }
+        let process = Process()
+        process.executableURL = bin
+        process.arguments = ["sandbox", "serve", "--port", "0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let more = out.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            line.append(more)
+        }
+        let first = String(decoding: line.prefix { $0 != 0x0A }, as: UTF8.self)
+        let prefix = "locker-sandbox listening on "
+        guard first.hasPrefix(prefix), first.dropFirst(prefix.count).hasPrefix("http://127.0.0.1:") else {
+            process.terminate()
+            throw NoSandbox(description: "the sandbox did not say where it listens: \(first)")
+        }
+        // Keep reading so a chatty sandbox never blocks on a full pipe.
+        out.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        return Sandbox(url: String(first.dropFirst(prefix.count)), process: process)
+        #else
+        throw NoSandbox(description: "set HEALTHLOCKER_SANDBOX_URL to a running `locker sandbox serve`")
+        #endif
+    }
+
+    #if os(macOS)
+    private init(url: String, process: Process? = nil) {
+        self.url = url
+        self.process = process
+    }
+    #else
+    private init(url: String) {
+        self.url = url
+    }
+    #endif
+
+    func stop() {
+        #if os(macOS)
+        if let process, process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        #endif
+    }
+
+    func otp(transaction: String) async throws -> String {
+        struct Otp: Decodable { let otp: String }
+        return try JSONDecoder().decode(Otp.self, from: try await request("GET", "/admin/otp/\(transaction)")).otp
+    }
+
+    func addResident(aadhaar: String, name: String, gender: String, yearOfBirth: Int, mobile: String) async throws {
+        let body: [String: Any] = [
+            "aadhaar": aadhaar, "name": name, "gender": gender, "yearOfBirth": yearOfBirth, "mobile": mobile,
+        ]
+        _ = try await request("POST", "/admin/residents", json: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    func stats() async throws -> SandboxStats {
+        try JSONDecoder().decode(SandboxStats.self, from: try await request("GET", "/admin/stats"))
+    }
+
+    private func request(_ method: String, _ path: String, json: Data? = nil) async throws -> Data {
+        var req = URLRequest(url: URL(string: url + path)!, timeoutInterval: 5)
+        req.httpMethod = method
+        if let json {
+            req.httpBody = json
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            throw NoSandbox(description: "\(method) \(path): \(status) \(String(decoding: data, as: UTF8.self))")
+        }
+        return data
+    }
+}

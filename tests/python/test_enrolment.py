@@ -1,0 +1,307 @@
+"""ABHA enrolment against a real `locker sandbox serve` process: the citizen's own online
+enrolment, wrong and locked OTPs, a field worker's offline queue, and the identifier checks a form
+makes while the user types. The network calls are coroutines, run here with `asyncio.run`."""
+
+import asyncio
+import json
+import random
+
+import healthlocker as hl
+import pytest
+from conftest import (
+    PNG_SIGNATURE,
+    mistyped,
+    other_otp,
+    random_mobile,
+    read_attachment,
+    valid_aadhaar,
+    verhoeff_check_digit,
+)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_citizen_enrols_online_and_ends_with_a_profile_holding_their_abha_number_address_and_card(
+    locker, sandbox, backbone
+):
+    rng = random.Random(21)
+
+    async def enrol():
+        # A mobile that is not the Aadhaar-linked one must be verified with its own OTP.
+        e = await locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng))
+        assert (e.state, e.mode) == (hl.EnrolmentState.OTP_SENT, hl.EnrolmentMode.ONLINE)
+        e = await locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
+        assert e.abha_number is not None, "the ABHA exists once the Aadhaar OTP is verified"
+        e = await locker.enrol_online_request_mobile_otp(backbone, e.id)
+        assert e.state == hl.EnrolmentState.MOBILE_OTP_SENT
+        e = await locker.enrol_online_verify_mobile_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        assert e.state == hl.EnrolmentState.ADDRESS_PENDING
+
+        suggestions = await locker.enrol_online_address_suggestions(backbone, e.id)
+        assert suggestions, "the backbone suggests addresses"
+        for s in suggestions:
+            hl.validate_abha_address_for_creation(s)
+        e = await locker.enrol_online_create_address(backbone, e.id, suggestions[0])
+        assert e.state == hl.EnrolmentState.ADDRESS_CREATED
+        assert e.abha_address == f"{suggestions[0]}@sbx"
+        return e, suggestions[0], await locker.enrol_online_finish(backbone, e.id)
+
+    e, chosen, profile = run(enrol())
+
+    assert profile.abha_number == e.abha_number
+    assert hl.parse_abha_number(profile.abha_number).dashed == profile.abha_number, "stored as ABDM shows it"
+    assert hl.parse_abha_number(profile.abha_number).passes_luhn
+    assert profile.abha_address == f"{chosen}@sbx"
+    assert profile.is_owner, "the first person enrolled as self owns the locker"
+    assert locker.profiles() == [profile]
+
+    [card] = locker.attachments(profile.id)
+    assert card.media_type == "image/png"
+    png = read_attachment(locker, card.id)
+    assert png.startswith(PNG_SIGNATURE) and len(png) == card.size
+
+    done = locker.enrolment(e.id)
+    assert done.state == hl.EnrolmentState.DONE
+    assert done.erased and done.name is None and done.transaction_id is None
+    with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
+        run(locker.enrol_online_finish(backbone, e.id))
+    assert wrong_step.value.state == "done"
+
+
+def test_a_family_member_whose_mobile_is_the_aadhaar_linked_one_skips_mobile_verification(locker, sandbox, backbone):
+    rng = random.Random(22)
+    owner = locker.add_profile(
+        hl.NewProfile(name="Meena Pillai", gender=hl.Gender.FEMALE, birth_date="1979-08-02", relation="self", is_owner=True)
+    )
+    aadhaar, phone = valid_aadhaar(rng), random_mobile(rng)
+    sandbox.add_resident(aadhaar, "Rahul Pillai", "M", 2004, phone)
+
+    async def enrol():
+        e = await locker.enrol_online_start(backbone, aadhaar, f"+91 {phone}", relation="child")
+        e = await locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        assert e.state == hl.EnrolmentState.ADDRESS_PENDING
+        with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
+            await locker.enrol_online_request_mobile_otp(backbone, e.id)
+        assert wrong_step.value.state == "address_pending"
+        with pytest.raises(hl.LockerError.InvalidInput):
+            await locker.enrol_online_create_address(backbone, e.id, "rp")
+        await locker.enrol_online_create_address(backbone, e.id, "rahul.pillai04")
+        return await locker.enrol_online_finish(backbone, e.id)
+
+    child = run(enrol())
+    assert (child.name, child.relation, child.gender) == ("Rahul Pillai", "child", hl.Gender.MALE)
+    assert child.abha_address == "rahul.pillai04@sbx"
+    assert [p.id for p in locker.profiles()] == [owner.id, child.id]
+    assert [a.media_type for a in locker.attachments(child.id)] == ["image/png"]
+    assert locker.attachments(owner.id) == []
+
+
+def test_a_wrong_otp_is_refused_with_the_attempts_left_and_the_right_one_still_works(locker, sandbox, backbone):
+    rng = random.Random(23)
+    e = run(locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
+    right = sandbox.otp(e.transaction_id)
+    wrong = other_otp(right)
+
+    with pytest.raises(hl.LockerError.InvalidInput):  # never reaches the backbone
+        run(locker.enrol_online_verify_otp(backbone, e.id, "12ab"))
+    with pytest.raises(hl.LockerError.WrongOtp) as first:
+        run(locker.enrol_online_verify_otp(backbone, e.id, wrong))
+    assert first.value.attempts_left == 4
+    with pytest.raises(hl.LockerError.WrongOtp) as second:
+        run(locker.enrol_online_verify_otp(backbone, e.id, wrong))
+    assert second.value.attempts_left == 3
+    assert locker.enrolment(e.id).state == hl.EnrolmentState.OTP_SENT
+    assert locker.enrolment(e.id).abha_number is None
+
+    e = run(locker.enrol_online_verify_otp(backbone, e.id, right))
+    assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
+    with pytest.raises(hl.LockerError.WrongStep) as wrong_step:  # the mobile OTP was never requested
+        run(locker.enrol_online_verify_mobile_otp(backbone, e.id, right))
+    assert wrong_step.value.state == "mobile_unverified"
+
+
+def test_five_wrong_otps_lock_the_transaction_and_a_new_otp_starts_it_again(locker, sandbox, backbone):
+    rng = random.Random(24)
+    e = run(locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
+    wrong = other_otp(sandbox.otp(e.transaction_id))
+
+    async def five_wrong():
+        left = []
+        for _ in range(4):
+            with pytest.raises(hl.LockerError.WrongOtp) as err:
+                await locker.enrol_online_verify_otp(backbone, e.id, wrong)
+            left.append(err.value.attempts_left)
+        with pytest.raises(hl.LockerError.OtpLocked):
+            await locker.enrol_online_verify_otp(backbone, e.id, wrong)
+        return left
+
+    assert run(five_wrong()) == [4, 3, 2, 1]
+    assert locker.enrolment(e.id).state == hl.EnrolmentState.STARTED
+
+    e = run(locker.enrol_online_request_otp(backbone, e.id))
+    assert e.state == hl.EnrolmentState.OTP_SENT
+    e = run(locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id)))
+    assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
+
+
+PEOPLE = [("Sunita Devi", "F"), ("Ramesh Yadav", "M"), ("Kiran Kumari", "F")]
+
+
+def citizen(person, rng) -> "hl.CitizenDetails":
+    name, gender = person
+    return hl.CitizenDetails(
+        name=name,
+        gender=gender,
+        birth_date=f"19{rng.randint(50, 98)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        mobile=random_mobile(rng),
+        address="Ward 4, Chikkaballapur",
+        state_code="29",
+        district_code="572",
+        pin_code="562101",
+    )
+
+
+def test_a_field_workers_captures_wait_offline_are_submitted_later_handed_over_and_erased(
+    locker, sandbox, backbone, offline_backbone
+):
+    rng = random.Random(25)
+    session = locker.start_worker_session("asha-0412", "tablet-77", retention_days=3)
+    assert session.retention_ms == 3 * 86_400_000
+    consent = hl.ConsentCapture(language="hi", text_version="1.4")
+
+    with pytest.raises(hl.LockerError.BackboneKeyMissing):  # capture seals to a key fetched beforehand
+        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
+    run(locker.refresh_backbone_key(backbone))
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), mistyped(valid_aadhaar(rng)), consent)
+
+    # In the village: no network at all.
+    captured = [locker.capture_enrolment(session.id, citizen(p, rng), valid_aadhaar(rng), consent) for p in PEOPLE]
+    for e in captured:
+        assert (e.state, e.mode, e.consent_language) == (hl.EnrolmentState.QUEUED, hl.EnrolmentMode.ASSISTED, "hi")
+    assert [e.name for e in locker.enrolments(hl.EnrolmentFilter(session_id=session.id))] == [p[0] for p in PEOPLE]
+
+    stuck = run(locker.submit_enrolments(offline_backbone, session.id))
+    assert (stuck.still_queued, stuck.created) == (3, 0)
+    after = locker.enrolments(hl.EnrolmentFilter(session_id=session.id))
+    assert all(e.state == hl.EnrolmentState.QUEUED and e.abha_number is None for e in after)
+    assert any(e.attempts == 1 and e.last_error == "offline" for e in after)
+    assert sandbox.stats()["demographicApplied"] == 0
+
+    # Back in range.
+    report = run(locker.submit_enrolments(backbone, session.id))
+    assert (report.created, report.already_existed, report.rejected, report.still_queued) == (3, 0, 0, 0)
+    assert {e.id for e in report.enrolments} == {e.id for e in captured}
+    stats = sandbox.stats()
+    assert (stats["demographicApplied"], stats["duplicates"]) == (3, 0)
+
+    submitted = locker.enrolments(hl.EnrolmentFilter(session_id=session.id))
+    for e in submitted:
+        assert (e.state, e.outcome) == (hl.EnrolmentState.SUBMITTED, hl.EnrolmentOutcome.CREATED)
+        assert hl.parse_abha_number(e.abha_number).passes_luhn
+    first = submitted[0]
+    qr = json.loads(locker.enrolment_qr(first.id))
+    assert (qr["hidn"], qr["name"]) == (first.abha_number, "Sunita Devi")
+    assert run(locker.enrolment_card(backbone, first.id)).startswith(PNG_SIGNATURE)
+
+    handed = locker.confirm_handover(first.id)
+    assert handed.state == hl.EnrolmentState.HANDED_OVER
+    assert handed.erased and handed.name is None and handed.abha_number is None
+    with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
+        locker.enrolment_qr(first.id)
+    assert wrong_step.value.state == "handed_over"
+    pending = locker.enrolments(hl.EnrolmentFilter(session_id=session.id, pending_only=True))
+    assert [e.id for e in pending] == [e.id for e in submitted[1:]]
+
+    assert run(locker.submit_enrolments(backbone)).created == 0, "nothing is sent twice"
+    assert sandbox.stats()["demographicApplied"] == 3
+    locker.end_worker_session(session.id)
+    assert locker.worker_session(session.id).ended_at_ms is not None
+    with pytest.raises(hl.LockerError.InvalidInput):
+        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
+
+
+def test_an_online_enrolment_refuses_a_mistyped_aadhaar_before_any_network(locker, offline_backbone):
+    rng = random.Random(26)
+    aadhaar = valid_aadhaar(rng)
+    with pytest.raises(hl.LockerError.InvalidInput):
+        run(locker.enrol_online_start(offline_backbone, mistyped(aadhaar), random_mobile(rng)))
+    with pytest.raises(hl.LockerError.Offline):
+        run(locker.enrol_online_start(offline_backbone, aadhaar, random_mobile(rng)))
+    assert locker.enrolments() == []
+
+
+def test_abha_numbers_parse_in_any_written_form_and_a_luhn_failure_is_a_warning_only():
+    assert hl.parse_abha_number("91 6285 4575 5116") == hl.AbhaNumberInfo(
+        digits="91628545755116", dashed="91-6285-4575-5116", passes_luhn=True
+    )
+    assert hl.parse_abha_number("91628545755116").dashed == "91-6285-4575-5116"
+    assert not hl.parse_abha_number("11-1111-1111-1111").passes_luhn
+    for bad in ["1234", "91-6285-4575-511", "9162-8545-7551-16", "91628545755116a"]:
+        with pytest.raises(hl.LockerError.InvalidInput):
+            hl.parse_abha_number(bad)
+
+
+def test_abha_addresses_are_lenient_when_read_and_strict_when_created():
+    assert hl.parse_abha_address(" ravi.kumar_12@SBX ") == hl.AbhaAddressInfo(
+        user="ravi.kumar_12", suffix="sbx", address="ravi.kumar_12@sbx"
+    )
+    assert hl.parse_abha_address("abc") == hl.AbhaAddressInfo(user="abc", suffix=None, address="abc")
+    assert hl.validate_abha_address_for_creation("ravi.kumar_12@sbx").user == "ravi.kumar_12"
+    for old_style in ["a+b%c-d@ndhm", "abc@sbx", "ravi.k.kumar@abdm"]:
+        hl.parse_abha_address(old_style)
+        with pytest.raises(hl.LockerError.InvalidInput):
+            hl.validate_abha_address_for_creation(old_style)
+    for bad in ["ab", "name@", "name@sbx@abdm", "na me@sbx"]:
+        with pytest.raises(hl.LockerError.InvalidInput):
+            hl.parse_abha_address(bad)
+
+
+def test_an_aadhaar_number_is_checked_without_its_digits_ever_coming_back():
+    a = valid_aadhaar(random.Random(27))
+    assert hl.aadhaar_is_valid(a)
+    assert hl.aadhaar_is_valid(f"{a[:4]} {a[4:8]} {a[8:]}")
+    assert hl.aadhaar_is_valid(f"{a[:4]}-{a[4:8]}-{a[8:]}")
+    assert not hl.aadhaar_is_valid(mistyped(a)), "one digit off fails the Verhoeff check"
+    starts_with_1 = "1" + a[1:11]
+    assert not hl.aadhaar_is_valid(starts_with_1 + str(verhoeff_check_digit(starts_with_1)))
+    assert not hl.aadhaar_is_valid(a[:11])
+    assert not hl.aadhaar_is_valid(a + "0")
+    assert not hl.aadhaar_is_valid("")
+
+
+def test_mobile_numbers_normalise_to_ten_digits():
+    for written in ["+91 98765 43210", "098765-43210", "9876543210", "919876543210"]:
+        assert hl.parse_mobile(written) == "9876543210"
+    for bad in ["5876543210", "+91 98765", "98765x3210"]:
+        with pytest.raises(hl.LockerError.InvalidInput):
+            hl.parse_mobile(bad)
+
+
+def test_a_backbone_configs_defaults_are_the_sandboxs_and_plain_http_is_for_this_machine_only(sandbox, backbone):
+    url = sandbox.url
+    assert hl.BackboneConfig(gateway_url=url, abha_url=f"{url}/abha/api") == hl.sandbox_config(url)
+    assert backbone.config() == hl.sandbox_config(url)
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.Backbone(hl.sandbox_config("http://abdm.example.org"))
+    zero_tries = hl.sandbox_config(url)
+    zero_tries.max_attempts = 0
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.Backbone(zero_tries)
+    hl.Backbone(hl.sandbox_config("https://abdm.example.org"))
+
+
+def test_a_locker_and_a_backbone_can_be_shared_by_concurrent_enrolments(locker, sandbox, backbone):
+    rng = random.Random(28)
+    numbers = [(valid_aadhaar(rng), random_mobile(rng)) for _ in range(4)]
+
+    async def both():
+        return await asyncio.gather(*(locker.enrol_online_start(backbone, a, m, relation="self") for a, m in numbers))
+
+    started = run(both())
+    assert len({e.transaction_id for e in started}) == 4
+    assert all(e.state == hl.EnrolmentState.OTP_SENT for e in started)
+    assert sorted(e.id for e in locker.enrolments()) == sorted(e.id for e in started)
