@@ -41,6 +41,16 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Enrol for an ABHA: on your own phone (online, with OTPs), or as a field worker
+    /// (--assisted) capturing citizens with or without a network.
+    ///
+    /// Try it with `locker sandbox serve` running in another terminal. Without --key-file,
+    /// the store's key is kept in `<store>.key` beside the store, made with the store the
+    /// first time.
+    Enrol(Box<EnrolArgs>),
+    /// The local stand-in for ABDM's backbone, for trying enrolment without ABDM credentials.
+    #[command(subcommand)]
+    Sandbox(SandboxCmd),
     /// Walk through what healthlocker does, end to end, in a temporary directory.
     Demo,
     /// Measure speed and memory.
@@ -187,6 +197,16 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// ABHA enrolment: offline capture, and submission to an in-process sandbox with and
+    /// without injected faults.
+    Enrol {
+        /// Citizens captured and submitted.
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        /// Print one JSON object (the figures) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// (internal) Stream an attachment in and out in a fresh process; print its peak RSS.
     #[command(hide = true)]
     AttachChild {
@@ -205,5 +225,146 @@ pub enum FixturesCmd {
         out: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SandboxCmd {
+    /// Run locker-sandbox on this machine (test mode: OTPs are printed on standard error) until
+    /// stopped. The first line on standard output says where it listens.
+    Serve {
+        /// The port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+}
+
+/// Where the backbone is and who we are to it.
+#[derive(Args, Clone)]
+pub struct BackboneArgs {
+    /// The backbone's base URL (`locker sandbox serve` prints it).
+    #[arg(long = "backbone", global = true, env = "LOCKER_BACKBONE_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// The client id registered with ABDM (default: the sandbox's).
+    #[arg(long, global = true, env = "LOCKER_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The client secret registered with ABDM (default: the sandbox's).
+    #[arg(long, global = true, env = "LOCKER_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+}
+
+/// `locker enrol`: online by default; `--assisted` for a field worker. Whatever is not given
+/// as a flag is asked for.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EnrolArgs {
+    #[command(subcommand)]
+    pub command: Option<EnrolCmd>,
+    #[command(flatten)]
+    pub backbone: BackboneArgs,
+    /// A field worker capturing a citizen (queued, then submitted unless --offline).
+    #[arg(long)]
+    pub assisted: bool,
+    /// The 12-digit Aadhaar number (asked for when missing; never printed back).
+    #[arg(long)]
+    pub aadhaar: Option<String>,
+    /// The citizen's 10-digit mobile number (never printed back).
+    #[arg(long)]
+    pub mobile: Option<String>,
+    /// Online: the new profile's relation to the locker's owner (self, spouse, child, parent…).
+    #[arg(long, default_value = "self")]
+    pub relation: String,
+    /// Online: the ABHA address to create (user part, e.g. `asha.devi1990`); without it the
+    /// backbone's suggestions are offered.
+    #[arg(long)]
+    pub abha_address: Option<String>,
+    /// Online, against `locker sandbox serve` only: read each OTP from the sandbox's admin
+    /// route instead of asking for it (for scripts and trying things out).
+    #[arg(long, conflicts_with = "assisted")]
+    pub otp_from_sandbox: bool,
+    /// Online: continue an enrolment that stopped half-way (its id, from `locker enrol queue`).
+    #[arg(long, conflicts_with_all = ["assisted", "aadhaar", "mobile"])]
+    pub resume: Option<String>,
+    #[command(flatten)]
+    pub citizen: CitizenFields,
+}
+
+/// A citizen's details for assisted enrolment.
+#[derive(Args)]
+pub struct CitizenFields {
+    /// Assisted: the field worker's id.
+    #[arg(long, requires = "assisted")]
+    pub worker: Option<String>,
+    /// Assisted: this device's id.
+    #[arg(long, requires = "assisted")]
+    pub device: Option<String>,
+    /// Assisted: capture and queue only; submit later with `locker enrol submit`.
+    #[arg(long, requires = "assisted")]
+    pub offline: bool,
+    /// Assisted: days a citizen's details may stay on this device (for a new worker session).
+    #[arg(long, requires = "assisted")]
+    pub retention_days: Option<u32>,
+    /// Assisted: the citizen's name, as on their Aadhaar card.
+    #[arg(long, requires = "assisted")]
+    pub name: Option<String>,
+    /// M, F or O.
+    #[arg(long, requires = "assisted")]
+    pub gender: Option<String>,
+    /// YYYY-MM-DD, or YYYY when only the year is known.
+    #[arg(long, requires = "assisted")]
+    pub birth_date: Option<String>,
+    /// The postal address.
+    #[arg(long, requires = "assisted")]
+    pub address: Option<String>,
+    /// The state's LGD code.
+    #[arg(long, requires = "assisted")]
+    pub state_code: Option<String>,
+    /// The district's LGD code.
+    #[arg(long, requires = "assisted")]
+    pub district_code: Option<String>,
+    /// 6 digits.
+    #[arg(long, requires = "assisted")]
+    pub pin_code: Option<String>,
+    /// The language the consent text was read in (hi, en, ta…).
+    #[arg(long, requires = "assisted")]
+    pub consent_language: Option<String>,
+    /// The version of the consent text read.
+    #[arg(long, requires = "assisted")]
+    pub consent_version: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum EnrolCmd {
+    /// Start (or go on with) a field worker's session on this device, and fetch the backbone's
+    /// key: do it once with a network, and citizens can then be captured with none.
+    Session {
+        #[arg(long)]
+        worker: String,
+        #[arg(long)]
+        device: String,
+        /// Days a citizen's details may stay on this device (1 to 90; default 7).
+        #[arg(long)]
+        retention_days: Option<u32>,
+    },
+    /// The enrolments on this device: state, outcome, what to do (never ABHA, Aadhaar or mobile).
+    Queue {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Submit every queued enrolment now and show what became of each.
+    Submit {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a submitted citizen their ABHA (the QR's payload, or the card), then erase their
+    /// details from this device.
+    Handover {
+        id: String,
+        /// Save the ABHA card (PNG) to FILE, to print or show (needs the network).
+        #[arg(long)]
+        card: Option<PathBuf>,
+        /// Print the ABHA card's QR payload (JSON), with no network: the default without --card.
+        #[arg(long)]
+        qr: bool,
     },
 }

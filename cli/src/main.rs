@@ -7,9 +7,11 @@
 mod args;
 mod bench;
 mod demo;
+mod enrol;
 mod fixtures;
 mod profiles;
 mod records;
+mod sandbox;
 mod store;
 
 use args::{Cli, Command};
@@ -83,6 +85,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Check => store::check(&ctx),
         Command::Rekey { new_key_file } => store::rekey(&ctx, &new_key_file),
         Command::Audit { limit } => store::audit(&ctx, limit),
+        Command::Enrol(args) => enrol::run(&ctx, *args),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Demo => demo::run(),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Fixtures(cmd) => fixtures::run(cmd),

@@ -2,6 +2,7 @@
 //! against a baseline measured in the same run on the same machine, so the figures travel.
 
 mod attach;
+mod enrol;
 mod size;
 mod store;
 
@@ -13,6 +14,7 @@ pub fn run(cmd: BenchCmd) -> CliResult {
     match cmd {
         BenchCmd::Store { records, attach_mib, child_mib, json } => store::run(records, attach_mib, child_mib, json),
         BenchCmd::Size { lib, top, json } => size::run(lib, top, json),
+        BenchCmd::Enrol { count, json } => enrol::run(count, json),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }
 }
@@ -21,6 +23,13 @@ pub fn run(cmd: BenchCmd) -> CliResult {
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();
     let r = f();
+    (r, t.elapsed())
+}
+
+/// Awaits `f`, returning its result and how long it took.
+pub async fn timed_async<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let t = Instant::now();
+    let r = f.await;
     (r, t.elapsed())
 }
 

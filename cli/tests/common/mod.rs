@@ -93,3 +93,5 @@ impl Rng {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+pub mod field;

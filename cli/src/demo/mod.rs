@@ -1,6 +1,8 @@
 //! `locker demo`: the story so far, end to end, offline, in a temporary directory, telling the
 //! user what each step does and what it proved.
 
+mod enrol;
+
 use crate::{CliResult, Failure};
 use locker_core::{DatabaseKey, Error, Gender, HiType, ImportOptions, Locker, NewProfile, RecordQuery};
 use locker_fixtures::{Generator, Kind};
@@ -11,14 +13,14 @@ use std::time::Instant;
 /// One hand-written sample of every ABDM record type, built into the binary so the demo runs
 /// from anywhere.
 pub const SAMPLES: [(&str, &[u8]); 8] = [
-    ("op-consultation.json", include_bytes!("../../fixtures/bundles/op-consultation.json")),
-    ("prescription.json", include_bytes!("../../fixtures/bundles/prescription.json")),
-    ("discharge-summary.json", include_bytes!("../../fixtures/bundles/discharge-summary.json")),
-    ("diagnostic-report.json", include_bytes!("../../fixtures/bundles/diagnostic-report.json")),
-    ("immunization.json", include_bytes!("../../fixtures/bundles/immunization.json")),
-    ("health-document.json", include_bytes!("../../fixtures/bundles/health-document.json")),
-    ("wellness.json", include_bytes!("../../fixtures/bundles/wellness.json")),
-    ("invoice.json", include_bytes!("../../fixtures/bundles/invoice.json")),
+    ("op-consultation.json", include_bytes!("../../../fixtures/bundles/op-consultation.json")),
+    ("prescription.json", include_bytes!("../../../fixtures/bundles/prescription.json")),
+    ("discharge-summary.json", include_bytes!("../../../fixtures/bundles/discharge-summary.json")),
+    ("diagnostic-report.json", include_bytes!("../../../fixtures/bundles/diagnostic-report.json")),
+    ("immunization.json", include_bytes!("../../../fixtures/bundles/immunization.json")),
+    ("health-document.json", include_bytes!("../../../fixtures/bundles/health-document.json")),
+    ("wellness.json", include_bytes!("../../../fixtures/bundles/wellness.json")),
+    ("invoice.json", include_bytes!("../../../fixtures/bundles/invoice.json")),
 ];
 
 pub fn sample_owner() -> NewProfile {
@@ -82,7 +84,7 @@ pub fn run() -> CliResult {
     let started = Instant::now();
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("store");
-    println!("healthlocker demo: a family's health records on one phone, with no network at all.");
+    println!("healthlocker demo: a family's health records on one phone, then ABHA enrolment in a village.");
     println!("Working in {} (deleted at the end).", tmp.path().display());
 
     step(1, "A key for the store");
@@ -231,6 +233,9 @@ pub fn run() -> CliResult {
         report.attachments_checked
     ));
     say(format!("{} records in the store.", locker.store()?.record_count()?));
+    drop(locker);
+
+    enrol::run(tmp.path(), 13)?;
 
     println!(
         "\nDone in {:.1} s. Next: `locker --help`, or try it on your own files (see README).",

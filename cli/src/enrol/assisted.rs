@@ -1,0 +1,213 @@
+//! `locker enrol --assisted`, `queue`, `submit`, `handover`: a field worker's device. Each
+//! citizen is captured and sealed at once, queued, submitted when there is a network,
+//! reconciled, handed over, and then erased from the device.
+//!
+//! The worker sees citizens' names (this is their work list) but never an Aadhaar number, a
+//! mobile number or an ABHA number: those reach the citizen through the card or the QR only.
+
+use super::{Net, Prompt};
+use crate::args::EnrolArgs;
+use crate::records::format_ms;
+use crate::store::Context;
+use crate::{CliResult, Failure};
+use locker_core::{
+    CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, Error, Locker, SubmitReport, WorkerSession,
+};
+use serde_json::json;
+use std::path::Path;
+
+/// The worker session this device is in, kept across commands in `<store>/cli-session` (its
+/// id only: no personal data), since the core keeps sessions but has no "current session".
+const SESSION_FILE: &str = "cli-session";
+
+fn session(ctx: &Context, locker: &Locker, worker: &str, device: &str, days: Option<u32>) -> CliResult<WorkerSession> {
+    let file = ctx.dir.join(SESSION_FILE);
+    if let Ok(id) = std::fs::read_to_string(&file)
+        && let Ok(s) = locker.worker_session(id.trim())
+    {
+        if s.worker_id == worker && s.device_id == device && s.ended_at_ms.is_none() {
+            return Ok(s);
+        }
+        locker.end_worker_session(&s.id)?;
+    }
+    let s = locker.start_worker_session(worker, device, days)?;
+    std::fs::write(&file, format!("{}\n", s.id))?;
+    println!("started worker session {} for {worker} on {device}", s.id);
+    Ok(s)
+}
+
+pub async fn start_session(
+    ctx: &Context,
+    locker: &Locker,
+    net: &Net,
+    worker: &str,
+    device: &str,
+    days: Option<u32>,
+) -> CliResult {
+    let s = session(ctx, locker, worker, device, days)?;
+    locker.refresh_backbone_key(&net.backbone).await.map_err(|e| net.failure(e))?;
+    println!(
+        "worker session {} ready, with the backbone's key: citizens can now be captured offline (keeping their details at most {} days)",
+        s.id,
+        s.retention_ms / 86_400_000
+    );
+    Ok(())
+}
+
+pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p: &mut Prompt) -> CliResult {
+    let c = &a.citizen;
+    let worker = p.value(&c.worker, "Worker id", "--worker")?;
+    let device = p.value(&c.device, "Device id", "--device")?;
+    let session = session(ctx, locker, &worker, &device, c.retention_days)?;
+    // A fresh key when there is a network: capture seals to the newest key the device has.
+    let mut online = !c.offline;
+    if online && let Err(e) = locker.refresh_backbone_key(&net.backbone).await {
+        println!("note: {}; capturing offline", net.failure(e).message);
+        online = false;
+    }
+    let details = CitizenDetails {
+        name: p.value(&c.name, "Name (as on the Aadhaar card)", "--name")?,
+        gender: p.value(&c.gender, "Gender (M, F or O)", "--gender")?,
+        birth_date: p.value(&c.birth_date, "Birth date (YYYY-MM-DD, or YYYY)", "--birth-date")?,
+        mobile: p.value(&a.mobile, "Mobile (10 digits)", "--mobile")?,
+        address: p.value(&c.address, "Address", "--address")?,
+        state_code: p.value(&c.state_code, "State (LGD code)", "--state-code")?,
+        district_code: p.value(&c.district_code, "District (LGD code)", "--district-code")?,
+        pin_code: p.optional(&c.pin_code, "PIN code", "--pin-code")?,
+    };
+    let aadhaar = p.value(&a.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
+    let consent = ConsentCapture {
+        language: p.value_or(
+            &c.consent_language,
+            "Language the consent text was read in",
+            "--consent-language",
+            "en",
+        )?,
+        text_version: p.value_or(&c.consent_version, "Version of the consent text", "--consent-version", "1.4")?,
+    };
+    let e = locker.capture_enrolment(&session.id, details, aadhaar, &consent).map_err(|e| match e {
+        Error::BackboneKeyMissing => Failure::new(
+            "the backbone's encryption key is not on this device yet: run once without --offline, with a network",
+        ),
+        other => other.into(),
+    })?;
+    println!(
+        "captured {}: queued as {} (its details leave this device by {} at the latest)",
+        e.name.as_deref().unwrap_or("the citizen"),
+        e.id,
+        erase_day(&e)
+    );
+    if !online {
+        println!("submit it when there is a network: `locker enrol submit`");
+        return Ok(());
+    }
+    let report = locker.submit_enrolments(&net.backbone, Some(&session.id)).await.map_err(|e| net.failure(e))?;
+    print_report(&report, false);
+    Ok(())
+}
+
+pub fn queue(locker: &Locker, json: bool) -> CliResult {
+    let all = locker.enrolments(&EnrolmentFilter::default())?;
+    if json {
+        let v: Vec<_> = all.iter().map(to_json).collect();
+        println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("no enrolments on this device");
+    }
+    for e in &all {
+        println!("{}", line(e));
+    }
+    Ok(())
+}
+
+pub async fn submit(locker: &Locker, net: &Net, json: bool) -> CliResult {
+    let report = locker.submit_enrolments(&net.backbone, None).await.map_err(|e| net.failure(e))?;
+    print_report(&report, json);
+    Ok(())
+}
+
+pub async fn handover(locker: &Locker, net: &Net, id: &str, card: Option<&Path>, qr: bool) -> CliResult {
+    let name = locker.enrolment(id)?.name.unwrap_or_else(|| "the citizen".into());
+    if let Some(file) = card {
+        let png = locker.enrolment_card(&net.backbone, id).await.map_err(|e| net.failure(e))?;
+        std::fs::write(file, png)?;
+        println!("saved {name}'s ABHA card to {} (delete it once shown or printed)", file.display());
+    }
+    if qr {
+        println!("{}", locker.enrolment_qr(id)?);
+    }
+    locker.confirm_handover(id)?;
+    println!("handed over to {name}: their details are erased from this device");
+    Ok(())
+}
+
+fn erase_day(e: &Enrolment) -> String {
+    e.erase_after_ms.map(|ms| format_ms(ms)[..10].to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// One line for the worker: id, state, outcome, then name, or what went wrong.
+fn line(e: &Enrolment) -> String {
+    let mut s = format!(
+        "{}  {:<12} {:<15} erase by {}  {}",
+        e.id,
+        e.state.code(),
+        e.outcome.map(|o| o.code()).unwrap_or("-"),
+        if e.erased { "-         ".into() } else { erase_day(e) },
+        if e.erased { "(erased)" } else { e.name.as_deref().unwrap_or("-") }
+    );
+    if let Some(r) = &e.reason {
+        s.push_str(&format!(": {r}"));
+    } else if let Some(err) = &e.last_error {
+        s.push_str(&format!(" (tried {} times; last: {err})", e.attempts));
+    }
+    s
+}
+
+fn to_json(e: &Enrolment) -> serde_json::Value {
+    json!({
+        "id": e.id,
+        "mode": match e.mode { locker_core::EnrolmentMode::Online => "online", _ => "assisted" },
+        "state": e.state.code(),
+        "outcome": e.outcome.map(|o| o.code()),
+        "reason": e.reason,
+        "name": e.name,
+        "session": e.session_id,
+        "attempts": e.attempts,
+        "last_error": e.last_error,
+        "consent_language": e.consent_language,
+        "consent_version": e.consent_version,
+        "created_at": format_ms(e.created_at_ms),
+        "erase_after": e.erase_after_ms.map(format_ms),
+        "erased": e.erased,
+    })
+}
+
+fn print_report(r: &SubmitReport, json: bool) {
+    if json {
+        let v = json!({
+            "created": r.created,
+            "already_existed": r.already_existed,
+            "rejected": r.rejected,
+            "still_queued": r.still_queued,
+            "expired": r.expired,
+            "enrolments": r.enrolments.iter().map(to_json).collect::<Vec<_>>(),
+        });
+        println!("{v}");
+        return;
+    }
+    for e in &r.enrolments {
+        println!("{}", line(e));
+    }
+    println!(
+        "{} created, {} already existed, {} rejected, {} still queued, {} expired",
+        r.created, r.already_existed, r.rejected, r.still_queued, r.expired
+    );
+    if r.still_queued > 0 {
+        println!("the queued ones go with the next `locker enrol submit`");
+    }
+    if r.created + r.already_existed > 0 {
+        println!("hand each ABHA over with `locker enrol handover ID --card FILE` (or --qr)");
+    }
+}

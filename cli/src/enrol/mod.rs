@@ -1,0 +1,140 @@
+//! `locker enrol …`: ABHA enrolment by hand. Online on the citizen's own phone (`online.rs`), or
+//! a field worker capturing citizens with or without a network (`assisted.rs`).
+//!
+//! Whatever is not given as a flag is asked for on standard input, so a script can pipe the
+//! answers (OTPs included). Prompts, and what answering them needs, go to standard error;
+//! progress and results to standard output, so that a failure is one line on standard error. Aadhaar and mobile numbers are never printed back, and ABHA numbers only to the
+//! citizen who just enrolled.
+
+mod assisted;
+mod online;
+mod prompt;
+
+use crate::args::{BackboneArgs, EnrolArgs, EnrolCmd};
+use crate::store::{Context, read_key, write_key_file};
+use crate::{CliResult, Failure, exit};
+use locker_core::{Backbone, BackboneConfig, DatabaseKey, Error, Locker};
+use std::future::Future;
+use std::path::PathBuf;
+
+pub use prompt::Prompt;
+
+pub fn run(ctx: &Context, args: EnrolArgs) -> CliResult {
+    let backbone = Net::new(&args.backbone)?;
+    // Listing, submitting and handing over need enrolments already there: no store is made.
+    let creates = matches!(args.command, None | Some(EnrolCmd::Session { .. }));
+    let locker = open_for_enrolment(ctx, creates)?;
+    let mut prompt = Prompt::stdin();
+    block_on(async {
+        match args.command {
+            Some(EnrolCmd::Session { worker, device, retention_days }) => {
+                assisted::start_session(ctx, &locker, &backbone, &worker, &device, retention_days).await
+            }
+            Some(EnrolCmd::Queue { json }) => assisted::queue(&locker, json),
+            Some(EnrolCmd::Submit { json }) => assisted::submit(&locker, &backbone, json).await,
+            Some(EnrolCmd::Handover { id, card, qr }) => {
+                assisted::handover(&locker, &backbone, &id, card.as_deref(), qr || card.is_none()).await
+            }
+            None if args.assisted => assisted::capture(ctx, &locker, &backbone, &args, &mut prompt).await,
+            None => online::run(&locker, &backbone, &args, &mut prompt).await,
+        }
+    })
+}
+
+/// The backbone and where it is, for messages.
+pub struct Net {
+    pub backbone: Backbone,
+    pub url: String,
+}
+
+impl Net {
+    pub fn new(a: &BackboneArgs) -> CliResult<Net> {
+        let mut config = BackboneConfig::sandbox(&a.url);
+        if let Some(id) = &a.client_id {
+            config.client_id = id.clone();
+        }
+        if let Some(secret) = &a.client_secret {
+            config.client_secret = secret.clone();
+        }
+        Ok(Net { backbone: Backbone::new(config)?, url: a.url.clone() })
+    }
+
+    /// A core error as one line, saying what to do when the backbone is the trouble.
+    pub fn failure(&self, e: Error) -> Failure {
+        match e {
+            Error::Offline => Failure::new(format!(
+                "the backbone at {} could not be reached (is `locker sandbox serve` running there?)",
+                self.url
+            )),
+            Error::Unauthorized => Failure::new(format!(
+                "the backbone at {} refused the client credentials (see --client-id, --client-secret)",
+                self.url
+            )),
+            other => other.into(),
+        }
+    }
+}
+
+/// Runs async core calls on a runtime of this thread.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts on this thread")
+        .block_on(f)
+}
+
+/// The key file used when none is given: beside the store, named after it.
+fn default_key_file(dir: &std::path::Path) -> PathBuf {
+    let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "locker-store".into());
+    name.push(".key");
+    dir.with_file_name(name)
+}
+
+/// Opens the store, creating it the first time when `create`, so that a newcomer's first
+/// `locker enrol` just works: with no key file configured, the key lives in `<store>.key`
+/// beside the store (made, readable by its owner alone, with a notice, when neither exists).
+pub fn open_for_enrolment(ctx: &Context, create: bool) -> CliResult<Locker> {
+    let (file, chosen) = match &ctx.key_file {
+        Some(f) => (f.clone(), true),
+        None => (default_key_file(&ctx.dir), false),
+    };
+    let no_store =
+        || Failure::with_code(exit::NOT_FOUND, format!("no store in {} (enrol someone first)", ctx.dir.display()));
+    if chosen || file.exists() {
+        let key = read_key(&file)?;
+        return match Locker::open(&ctx.dir, key.clone()) {
+            Err(Error::NotFound("store")) if !create => Err(no_store()),
+            Err(Error::NotFound("store")) => {
+                let locker = Locker::create(&ctx.dir, key)?;
+                println!("created an encrypted store in {}", ctx.dir.display());
+                Ok(locker)
+            }
+            other => Ok(other?),
+        };
+    }
+    // No key anywhere: a store already here needs its own key; otherwise make both.
+    let key = DatabaseKey::generate()?;
+    match Locker::open(&ctx.dir, key.clone()) {
+        Err(Error::NotFound("store")) if !create => return Err(no_store()),
+        Err(Error::NotFound("store")) => {}
+        _ => {
+            return Err(Failure::with_code(
+                exit::USAGE,
+                format!(
+                    "{} holds a store: pass its key with --key-file FILE or set LOCKER_KEY_FILE",
+                    ctx.dir.display()
+                ),
+            ));
+        }
+    }
+    write_key_file(&file, &key)?;
+    let locker = Locker::create(&ctx.dir, key)?;
+    println!(
+        "created an encrypted store in {} with its key in {} (keep it safe; other commands need --key-file {})",
+        ctx.dir.display(),
+        file.display(),
+        file.display()
+    );
+    Ok(locker)
+}

@@ -1,0 +1,30 @@
+//! `locker sandbox serve`: locker-sandbox alone on this machine, in test mode, so a newcomer
+//! can enrol against it from another terminal. OTPs are printed on standard error; the first
+//! line on standard output says where it listens (tests in other languages parse it).
+
+use crate::CliResult;
+use crate::args::SandboxCmd;
+use locker_sandbox::SandboxConfig;
+use std::io::Write;
+
+pub fn run(cmd: SandboxCmd) -> CliResult {
+    let SandboxCmd::Serve { port } = cmd;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| crate::Failure::new(format!("cannot listen on 127.0.0.1:{port}: {}", e.kind())))?;
+        let addr = listener.local_addr()?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "locker-sandbox listening on http://{addr}")?;
+            out.flush()?;
+        }
+        eprintln!(
+            "test mode: OTPs are printed here; enrol from another terminal with `locker enrol --backbone http://{addr}`"
+        );
+        let config = SandboxConfig { print_otps: true, ..SandboxConfig::default() };
+        locker_sandbox::serve(listener, config).await?;
+        Ok(())
+    })
+}
