@@ -244,3 +244,34 @@ async fn an_answer_lost_mid_enrolment_and_an_app_restart_resume_without_a_second
     assert_eq!(accounts[0].request_ids.len(), 1, "applied once");
     assert_eq!(e.abha_number.as_deref(), Some(accounts[0].abha_number.as_str()));
 }
+
+async fn enrol_fully(locker: &Locker, sb: &Sandbox, n: u64, mobile: &str, relation: &str) -> locker_core::Profile {
+    let bb = backbone(sb);
+    let e = locker.enrol_online_start(&bb, aadhaar(n), mobile, relation).await.unwrap();
+    let mut e = locker.enrol_online_verify_otp(&bb, &e.id, otp(sb, &e)).await.unwrap();
+    if e.state == EnrolmentState::MobileUnverified {
+        e = locker.enrol_online_request_mobile_otp(&bb, &e.id).await.unwrap();
+        e = locker.enrol_online_verify_mobile_otp(&bb, &e.id, otp(sb, &e)).await.unwrap();
+    }
+    let address = locker.enrol_online_address_suggestions(&bb, &e.id).await.unwrap().pop().unwrap();
+    let e = locker.enrol_online_create_address(&bb, &e.id, &address).await.unwrap();
+    locker.enrol_online_finish(&bb, &e.id).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolling_someone_already_in_the_locker_updates_them_instead_of_adding_a_twin() {
+    let sb = sandbox();
+    let dir = tempdir().unwrap();
+    let locker = Locker::create(dir.path(), key()).unwrap();
+    let owner = enrol_fully(&locker, &sb, 20, "9876543221", "self").await;
+    let child = enrol_fully(&locker, &sb, 21, "9876543222", "child").await;
+    let again = enrol_fully(&locker, &sb, 21, "9876543222", "spouse").await;
+    assert_eq!(again.id, child.id);
+    assert_eq!(again.relation, "child");
+    // Someone else enrolling "as self" does not take the owner's place.
+    let other = enrol_fully(&locker, &sb, 22, "9876543223", "self").await;
+    assert!(!other.is_owner && other.relation == "other");
+    let profiles = locker.store().unwrap().profiles().unwrap();
+    assert_eq!(profiles.len(), 3);
+    assert_eq!(profiles.iter().find(|p| p.is_owner).unwrap().abha_number, owner.abha_number);
+}

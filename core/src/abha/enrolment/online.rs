@@ -181,23 +181,36 @@ impl crate::Locker {
         let birth_date = account.birth_date.clone().or(ours.birth_date.clone()).unwrap_or_default();
         let profile = {
             let mut store = self.store()?;
-            let owner = store.profiles()?.into_iter().find(|p| p.is_owner);
-            match owner {
-                Some(o) if relation == "self" => {
-                    let mut u = ProfileUpdate::from(&o);
+            let profiles = store.profiles()?;
+            let holder = profiles.iter().find(|p| p.abha_number.as_deref() == Some(account.abha_number.as_str()));
+            let owner = profiles.iter().find(|p| p.is_owner);
+            // The person who already holds this ABHA number is updated, never duplicated; the
+            // owner takes it when the citizen enrolled as themself and has none yet; anyone
+            // else is a new family profile (an owner with another ABHA keeps theirs).
+            let update = match (holder, owner) {
+                (Some(h), _) => Some(h),
+                (None, Some(o)) if relation == "self" && o.abha_number.is_none() => Some(o),
+                _ => None,
+            };
+            match update {
+                Some(p) => {
+                    let mut u = ProfileUpdate::from(p);
                     u.abha_number = Some(Some(account.abha_number.clone()));
                     u.abha_address = Some(account.abha_address.clone());
-                    store.update_profile(&o.id, &u)?
+                    store.update_profile(&p.id, &u)?
                 }
-                _ => store.add_profile(&NewProfile {
-                    name: account.name.clone(),
-                    gender: Gender::parse(&account.gender),
-                    birth_date,
-                    abha_number: Some(account.abha_number.clone()),
-                    abha_address: account.abha_address.clone(),
-                    relation: relation.clone(),
-                    is_owner: relation == "self",
-                })?,
+                None => {
+                    let is_owner = relation == "self" && owner.is_none();
+                    store.add_profile(&NewProfile {
+                        name: account.name.clone(),
+                        gender: Gender::parse(&account.gender),
+                        birth_date,
+                        abha_number: Some(account.abha_number.clone()),
+                        abha_address: account.abha_address.clone(),
+                        relation: if relation == "self" && !is_owner { "other".into() } else { relation.clone() },
+                        is_owner,
+                    })?
+                }
             }
         };
         self.add_attachment(&profile.id, "image/png", &mut card.as_slice())?;
