@@ -23,6 +23,9 @@ pub fn run(cmd: SandboxCmd) -> CliResult {
         eprintln!(
             "test mode: OTPs are printed here; enrol from another terminal with `locker enrol --backbone http://{addr}`"
         );
+        // Made-up numbers with a valid check digit: no real person's Aadhaar is needed here.
+        let samples: Vec<String> = (1..=3).map(|n| locker_sandbox::test_aadhaar(n * 7_777_777)).collect();
+        eprintln!("made-up Aadhaar numbers to try: {}", samples.join(", "));
         let config = SandboxConfig { print_otps: true, ..SandboxConfig::default() };
         locker_sandbox::serve(listener, config).await?;
         Ok(())

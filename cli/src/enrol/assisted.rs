@@ -75,7 +75,7 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         district_code: p.value(&c.district_code, "District (LGD code)", "--district-code")?,
         pin_code: p.optional(&c.pin_code, "PIN code", "--pin-code")?,
     };
-    let aadhaar = p.value(&a.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
+    let aadhaar = p.secret(&a.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
     let consent = ConsentCapture {
         language: p.value_or(
             &c.consent_language,

@@ -28,7 +28,7 @@ pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -
                     );
                 }
             }
-            let aadhaar = p.value(&args.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
+            let aadhaar = p.secret(&args.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
             let mobile = p.value(&args.mobile, "Mobile number for the ABHA (10 digits)", "--mobile")?;
             println!("Asking the backbone for an OTP on the mobile linked to this Aadhaar number…");
             locker

@@ -32,6 +32,17 @@ impl Prompt {
         Ok(line.trim().to_string())
     }
 
+    /// Like `value`, but a person's typing is not shown (an Aadhaar number at a busy counter
+    /// is not for the next person in the queue to read).
+    pub fn secret(&mut self, given: &Option<String>, question: &str, flag: &str) -> CliResult<String> {
+        let _quiet = (!self.piped).then(EchoOff::new).flatten();
+        let answer = self.value(given, question, flag);
+        if _quiet.is_some() {
+            eprintln!("(not shown)");
+        }
+        answer
+    }
+
     /// `given`, or the answer to `question` (asked again while empty).
     pub fn value(&mut self, given: &Option<String>, question: &str, flag: &str) -> CliResult<String> {
         if let Some(v) = given {
@@ -60,5 +71,39 @@ impl Prompt {
         }
         let v = self.ask(&format!("{question} [{default}]"), &format!("pass {flag}"))?;
         Ok(if v.is_empty() { default.to_string() } else { v })
+    }
+}
+
+/// The terminal's echo, off until dropped. The only unsafe code in the CLI: std has no API for
+/// terminal modes, and a crate for two libc calls is not worth its weight.
+struct EchoOff {
+    saved: libc::termios,
+}
+
+#[allow(unsafe_code)]
+impl EchoOff {
+    fn new() -> Option<EchoOff> {
+        // SAFETY: tcgetattr and tcsetattr read and write a termios struct we own, on standard
+        // input, which stays open for the whole process; failure is reported and handled.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            t.c_lflag |= libc::ECHONL;
+            (libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t) == 0).then_some(EchoOff { saved })
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `new`, on the same open descriptor.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
     }
 }
