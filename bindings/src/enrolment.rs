@@ -175,6 +175,11 @@ impl Locker {
         run(|| self.core.confirm_handover(&id))
     }
 
+    /// Gives an enrolment up and erases its details from the device.
+    pub fn cancel_enrolment(&self, id: String) -> Result<Enrolment, LockerError> {
+        run(|| self.core.cancel_enrolment(&id))
+    }
+
     /// Erases every enrolment whose retention period is over; returns how many.
     pub fn purge_expired_enrolments(&self) -> Result<u32, LockerError> {
         run(|| self.core.purge_expired_enrolments())

@@ -154,6 +154,7 @@ pub enum EnrolmentState {
     Rejected,
     HandedOver,
     Expired,
+    Cancelled,
 }
 
 #[uniffi::remote(Enum)]

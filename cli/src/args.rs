@@ -356,6 +356,8 @@ pub enum EnrolCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Give an enrolment up: its details are erased from this device at once.
+    Cancel { id: String },
     /// Give a submitted citizen their ABHA (the QR's payload, or the card), then erase their
     /// details from this device.
     Handover {

@@ -275,3 +275,21 @@ async fn enrolling_someone_already_in_the_locker_updates_them_instead_of_adding_
     assert_eq!(profiles.len(), 3);
     assert_eq!(profiles.iter().find(|p| p.is_owner).unwrap().abha_number, owner.abha_number);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_who_gives_up_leaves_nothing_behind() {
+    let sb = sandbox();
+    let bb = backbone(&sb);
+    let dir = tempdir().unwrap();
+    let locker = Locker::create(dir.path(), key()).unwrap();
+    let e = locker.enrol_online_start(&bb, aadhaar(30), "9876543230", "self").await.unwrap();
+    let cancelled = locker.cancel_enrolment(&e.id).unwrap();
+    assert_eq!(cancelled.state, EnrolmentState::Cancelled);
+    assert!(cancelled.erased && cancelled.transaction_id.is_none());
+    assert!(matches!(locker.cancel_enrolment(&e.id), Err(Error::WrongStep { .. })));
+    let late = locker.enrol_online_verify_otp(&bb, &e.id, otp(&sb, &e)).await;
+    assert!(matches!(late, Err(Error::WrongStep { ref state }) if state == "cancelled"), "{late:?}");
+    let audit = locker.store().unwrap().audit_entries(20).unwrap();
+    assert!(audit.iter().any(|a| a.action == "enrolment.erased" && a.detail.as_deref() == Some("reason=cancelled")));
+    assert!(locker.enrolments(&EnrolmentFilter { pending_only: true, ..Default::default() }).unwrap().is_empty());
+}

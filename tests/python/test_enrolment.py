@@ -216,6 +216,14 @@ def test_a_field_workers_captures_wait_offline_are_submitted_later_handed_over_a
     pending = locker.enrolments(hl.EnrolmentFilter(session_id=session.id, pending_only=True))
     assert [e.id for e in pending] == [e.id for e in submitted[1:]]
 
+    # A citizen who cannot be reached again: the worker gives up, and the device forgets them.
+    dropped = locker.cancel_enrolment(submitted[2].id)
+    assert dropped.state == hl.EnrolmentState.CANCELLED
+    assert dropped.erased and dropped.name is None
+    assert dropped.outcome == hl.EnrolmentOutcome.CREATED, "the ABHA itself still exists"
+    with pytest.raises(hl.LockerError.WrongStep):
+        locker.cancel_enrolment(submitted[2].id)
+
     assert run(locker.submit_enrolments(backbone)).created == 0, "nothing is sent twice"
     assert sandbox.stats()["demographicApplied"] == 3
     locker.end_worker_session(session.id)

@@ -32,6 +32,11 @@ pub fn run(ctx: &Context, args: EnrolArgs) -> CliResult {
             }
             Some(EnrolCmd::Queue { json }) => assisted::queue(&locker, json),
             Some(EnrolCmd::Submit { json }) => assisted::submit(&locker, &backbone, json).await,
+            Some(EnrolCmd::Cancel { id }) => {
+                let e = locker.cancel_enrolment(&id)?;
+                println!("enrolment {} cancelled: its details are erased from this device", e.id);
+                Ok(())
+            }
             Some(EnrolCmd::Handover { id, card, qr }) => {
                 assisted::handover(&locker, &backbone, &id, card.as_deref(), qr || card.is_none()).await
             }

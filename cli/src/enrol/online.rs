@@ -21,7 +21,7 @@ pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -
             for e in locker.enrolments(&EnrolmentFilter { session_id: None, pending_only: true })? {
                 if e.mode == EnrolmentMode::Online {
                     println!(
-                        "note: enrolment {} stopped at step {}; `locker enrol --resume {}` continues it",
+                        "note: enrolment {} stopped at step {}; `locker enrol --resume {}` continues it (`locker enrol cancel` drops it)",
                         e.id,
                         e.state.code(),
                         e.id

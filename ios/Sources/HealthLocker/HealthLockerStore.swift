@@ -352,6 +352,11 @@ public final class HealthLockerStore: Sendable {
         try locker.confirmHandover(id: id)
     }
 
+    /// Gives an enrolment up: its details are erased from the device at once.
+    public func cancelEnrolment(id: String) throws -> Enrolment {
+        try locker.cancelEnrolment(id: id)
+    }
+
     /// Erases enrolments past their retention period; returns how many.
     @discardableResult
     public func purgeExpiredEnrolments() throws -> UInt32 {

@@ -19,8 +19,13 @@ use crate::store::Gender;
 use crate::store::enrolments::{EnrolmentRow, WorkerSession};
 use crate::sync::Backbone;
 use crate::sync::abha_api::Demographics;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::{Zeroize, Zeroizing};
+
+/// Submissions a drain keeps in flight at once.
+const SUBMISSIONS_IN_FLIGHT: usize = 4;
 
 /// A citizen's details as the worker captures them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,9 +263,9 @@ impl crate::Locker {
         row.view()
     }
 
-    /// Submits queued enrolments (of one session, or all) and reconciles each answer. Stops
-    /// early when the network is gone; whatever was not sent stays queued. Expired ones are
-    /// erased first.
+    /// Submits queued enrolments (of one session, or all), a few at a time, and reconciles each
+    /// answer. Stops sending when the network is gone; whatever was not sent stays queued.
+    /// Expired ones are erased first.
     pub async fn submit_enrolments(&self, backbone: &Backbone, session_id: Option<&str>) -> Result<SubmitReport> {
         let mut report = SubmitReport { expired: self.purge_expired_enrolments()?, ..SubmitReport::default() };
         let queued = {
@@ -270,25 +275,33 @@ impl crate::Locker {
                 None => store.enrolment_rows("state = ?1", &"queued")?,
             }
         };
-        let mut offline = false;
-        for mut row in queued {
-            if offline {
-                report.still_queued += 1;
-                report.enrolments.push(row.view()?);
-                continue;
-            }
-            let done = self.submit_one(backbone, &mut row).await?;
+        // A few submissions in flight at once: a slow answer or a `Retry-After` holds up one
+        // citizen, not the queue. Once one finds no network, no further one is sent.
+        let offline = AtomicBool::new(false);
+        let offline = &offline;
+        let mut results = futures_util::stream::iter(queued)
+            .map(|mut row| async move {
+                if offline.load(Ordering::SeqCst) {
+                    return Ok((row, None));
+                }
+                let done = self.submit_one(backbone, &mut row).await?;
+                if done.is_none() && row.last_error.as_deref() == Some("offline") {
+                    offline.store(true, Ordering::SeqCst);
+                }
+                Ok::<_, Error>((row, done))
+            })
+            .buffer_unordered(SUBMISSIONS_IN_FLIGHT);
+        while let Some(result) = results.next().await {
+            let (row, done) = result?;
             match done {
                 Some(EnrolmentOutcome::Created) => report.created += 1,
                 Some(EnrolmentOutcome::AlreadyExisted) => report.already_existed += 1,
                 Some(_) => report.rejected += 1,
-                None => {
-                    report.still_queued += 1;
-                    offline = row.last_error.as_deref() == Some("offline");
-                }
+                None => report.still_queued += 1,
             }
             report.enrolments.push(row.view()?);
         }
+        report.enrolments.sort_by(|a, b| (a.created_at_ms, &a.id).cmp(&(b.created_at_ms, &b.id)));
         Ok(report)
     }
 

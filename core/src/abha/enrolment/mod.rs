@@ -62,6 +62,8 @@ pub enum EnrolmentState {
     HandedOver,
     /// Erased from the device at the end of its retention period.
     Expired,
+    /// Given up by the citizen or the worker; erased from the device.
+    Cancelled,
 }
 
 impl EnrolmentState {
@@ -80,6 +82,7 @@ impl EnrolmentState {
             Rejected => "rejected",
             HandedOver => "handed_over",
             Expired => "expired",
+            Cancelled => "cancelled",
         }
     }
 
@@ -98,6 +101,7 @@ impl EnrolmentState {
             Rejected,
             HandedOver,
             Expired,
+            Cancelled,
         ]
         .into_iter()
         .find(|st| st.code() == s)
@@ -340,6 +344,20 @@ impl crate::Locker {
         let key = backbone.public_key().await?;
         let now = self.now_ms();
         self.store()?.save_backbone_key(&key, now)
+    }
+
+    /// Gives an enrolment up (a citizen who changed their mind, a start that went nowhere): its
+    /// personal details are erased at once, audited, and the row stays as `Cancelled`. An ABHA
+    /// already created stays created; only this device forgets.
+    pub fn cancel_enrolment(&self, id: &str) -> Result<Enrolment> {
+        let now = self.now_ms();
+        let mut store = self.store()?;
+        let row = store.enrolment_row(id)?;
+        if row.erased_at.is_some() {
+            return Err(Error::WrongStep { state: row.state });
+        }
+        store.erase_enrolment(id, EnrolmentState::Cancelled.code(), "cancelled", now)?;
+        store.enrolment_row(id)?.view()
     }
 
     /// Erases every enrolment whose retention period is over, with an audit entry each;

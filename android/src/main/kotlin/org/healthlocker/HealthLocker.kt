@@ -208,6 +208,9 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
     /** The citizen has their ABHA: their details are erased from the device. */
     fun confirmHandover(enrolmentId: String): Enrolment = locker.confirmHandover(enrolmentId)
 
+    /** Gives an enrolment up: its details are erased from the device at once. */
+    fun cancelEnrolment(enrolmentId: String): Enrolment = locker.cancelEnrolment(enrolmentId)
+
     /** Erases enrolments past their retention period; returns how many. */
     fun purgeExpiredEnrolments(): Int = locker.purgeExpiredEnrolments().toInt()
 

@@ -228,6 +228,13 @@ class EnrolmentTest {
         assertEquals("handed_over", assertFailsWith<LockerException.WrongStep> { l.enrolmentQr(first.id) }.state)
         assertEquals(submitted.drop(1).map { it.id }, l.enrolments(sessionId = session.id, pendingOnly = true).map { it.id })
 
+        val dropped = l.cancelEnrolment(submitted[2].id)
+        assertEquals(EnrolmentState.CANCELLED, dropped.state)
+        assertTrue(dropped.erased)
+        assertNull(dropped.name)
+        assertEquals(EnrolmentOutcome.CREATED, dropped.outcome, "the ABHA itself still exists")
+        assertFailsWith<LockerException.WrongStep> { l.cancelEnrolment(submitted[2].id) }
+
         assertEquals(0u, l.submitEnrolments(backbone).created, "nothing is sent twice")
         assertEquals(3L, sandbox.stats().demographicApplied)
         l.endWorkerSession(session.id)
