@@ -243,6 +243,12 @@ final class EnrolmentTests: StoreTestCase {
         assertThrows(.WrongStep(state: "handed_over"), try store.enrolmentQr(id: first.id))
         XCTAssertEqual(try store.enrolments(sessionId: session.id, pendingOnly: true).map(\.id), submitted.dropFirst().map(\.id))
 
+        let dropped = try store.cancelEnrolment(id: submitted[2].id)
+        XCTAssertEqual(dropped.state, .cancelled)
+        XCTAssertTrue(dropped.erased)
+        XCTAssertNil(dropped.name)
+        XCTAssertEqual(dropped.outcome, .created, "the ABHA itself still exists")
+
         let again = try await store.submitEnrolments(backbone: backbone)
         XCTAssertEqual(again.created, 0, "nothing is sent twice")
         let atTheEnd = try await sandbox.stats()
