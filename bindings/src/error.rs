@@ -53,7 +53,7 @@ pub enum LockerError {
     AddressTaken,
     BackboneKeyMissing,
     WrongStep {
-        state: String,
+        state: locker_core::EnrolmentState,
     },
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {

@@ -81,8 +81,8 @@ pub enum Error {
     #[error("the backbone's encryption key is not on this device yet: connect once first")]
     BackboneKeyMissing,
     /// The step asked for does not fit where this enrolment is; `state` says where it is.
-    #[error("this enrolment is at step {state}, which does not allow that")]
-    WrongStep { state: String },
+    #[error("this enrolment is at step {}, which does not allow that", state.code())]
+    WrongStep { state: crate::abha::enrolment::EnrolmentState },
 }
 
 /// The core's result type.

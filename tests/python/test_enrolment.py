@@ -68,7 +68,7 @@ def test_a_citizen_enrols_online_and_ends_with_a_profile_holding_their_abha_numb
     assert done.erased and done.name is None and done.transaction_id is None
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
         run(locker.enrol_online_finish(backbone, e.id))
-    assert wrong_step.value.state == "done"
+    assert wrong_step.value.state == hl.EnrolmentState.DONE
 
 
 def test_a_family_member_whose_mobile_is_the_aadhaar_linked_one_skips_mobile_verification(locker, sandbox, backbone):
@@ -85,7 +85,7 @@ def test_a_family_member_whose_mobile_is_the_aadhaar_linked_one_skips_mobile_ver
         assert e.state == hl.EnrolmentState.ADDRESS_PENDING
         with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
             await locker.enrol_online_request_mobile_otp(backbone, e.id)
-        assert wrong_step.value.state == "address_pending"
+        assert wrong_step.value.state == hl.EnrolmentState.ADDRESS_PENDING
         with pytest.raises(hl.LockerError.InvalidInput):
             await locker.enrol_online_create_address(backbone, e.id, "rp")
         await locker.enrol_online_create_address(backbone, e.id, "rahul.pillai04")
@@ -120,7 +120,7 @@ def test_a_wrong_otp_is_refused_with_the_attempts_left_and_the_right_one_still_w
     assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:  # the mobile OTP was never requested
         run(locker.enrol_online_verify_mobile_otp(backbone, e.id, right))
-    assert wrong_step.value.state == "mobile_unverified"
+    assert wrong_step.value.state == hl.EnrolmentState.MOBILE_UNVERIFIED
 
 
 def test_five_wrong_otps_lock_the_transaction_and_a_new_otp_starts_it_again(locker, sandbox, backbone):
@@ -212,7 +212,7 @@ def test_a_field_workers_captures_wait_offline_are_submitted_later_handed_over_a
     assert handed.erased and handed.name is None and handed.abha_number is None
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
         locker.enrolment_qr(first.id)
-    assert wrong_step.value.state == "handed_over"
+    assert wrong_step.value.state == hl.EnrolmentState.HANDED_OVER
     pending = locker.enrolments(hl.EnrolmentFilter(session_id=session.id, pending_only=True))
     assert [e.id for e in pending] == [e.id for e in submitted[1:]]
 

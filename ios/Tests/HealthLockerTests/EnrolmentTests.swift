@@ -83,7 +83,7 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertTrue(done.erased)
         XCTAssertNil(done.name)
         XCTAssertNil(done.transactionId)
-        await assertThrowsAsync(.WrongStep(state: "done")) {
+        await assertThrowsAsync(.WrongStep(state: .done)) {
             _ = try await store.enrolOnlineFinish(backbone: self.backbone, enrolmentId: e.id)
         }
     }
@@ -102,7 +102,7 @@ final class EnrolmentTests: StoreTestCase {
         e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
         XCTAssertEqual(e.state, .addressPending)
         let id = e.id
-        await assertThrowsAsync(.WrongStep(state: "address_pending")) {
+        await assertThrowsAsync(.WrongStep(state: .addressPending)) {
             _ = try await store.enrolOnlineRequestMobileOtp(backbone: self.backbone, enrolmentId: id)
         }
         await assertThrowsInvalidInputAsync("the strict rule applies before any network") {
@@ -142,7 +142,7 @@ final class EnrolmentTests: StoreTestCase {
 
         e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: right)
         XCTAssertEqual(e.state, .mobileUnverified)
-        await assertThrowsAsync(.WrongStep(state: "mobile_unverified"), "the mobile OTP was never requested") {
+        await assertThrowsAsync(.WrongStep(state: .mobileUnverified), "the mobile OTP was never requested") {
             _ = try await store.enrolOnlineVerifyMobileOtp(backbone: self.backbone, enrolmentId: id, otp: right)
         }
     }
@@ -240,7 +240,7 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertTrue(handed.erased)
         XCTAssertNil(handed.name)
         XCTAssertNil(handed.abhaNumber)
-        assertThrows(.WrongStep(state: "handed_over"), try store.enrolmentQr(id: first.id))
+        assertThrows(.WrongStep(state: .handedOver), try store.enrolmentQr(id: first.id))
         XCTAssertEqual(try store.enrolments(sessionId: session.id, pendingOnly: true).map(\.id), submitted.dropFirst().map(\.id))
 
         let dropped = try store.cancelEnrolment(id: submitted[2].id)

@@ -260,7 +260,7 @@ impl EnrolmentRow {
 
     pub(crate) fn expect_state(&self, allowed: &[EnrolmentState]) -> Result<EnrolmentState> {
         let s = self.state()?;
-        if allowed.contains(&s) { Ok(s) } else { Err(Error::WrongStep { state: self.state.clone() }) }
+        if allowed.contains(&s) { Ok(s) } else { Err(Error::WrongStep { state: s }) }
     }
 
     /// The REQUEST-ID for `step`: the one already in flight for that step, or a fresh one.
@@ -354,7 +354,7 @@ impl crate::Locker {
         let mut store = self.store()?;
         let row = store.enrolment_row(id)?;
         if row.erased_at.is_some() {
-            return Err(Error::WrongStep { state: row.state });
+            return Err(Error::WrongStep { state: row.state()? });
         }
         store.erase_enrolment(id, EnrolmentState::Cancelled.code(), "cancelled", now)?;
         store.enrolment_row(id)?.view()

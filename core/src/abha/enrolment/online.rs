@@ -223,7 +223,7 @@ impl crate::Locker {
     fn online_step(&self, id: &str, allowed: &[EnrolmentState]) -> Result<(EnrolmentRow, Personal)> {
         let row = self.store()?.enrolment_row(id)?;
         if row.mode != "online" {
-            return Err(Error::WrongStep { state: row.state.clone() });
+            return Err(Error::WrongStep { state: row.state()? });
         }
         row.expect_state(allowed)?;
         let personal = Personal::read(&row)?;

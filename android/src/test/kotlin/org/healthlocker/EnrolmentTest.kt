@@ -93,7 +93,7 @@ class EnrolmentTest {
         assertTrue(done.erased)
         assertNull(done.name)
         assertNull(done.transactionId)
-        assertEquals("done", assertFailsWith<LockerException.WrongStep> { l.enrolOnlineFinish(backbone, e.id) }.state)
+        assertEquals(EnrolmentState.DONE, assertFailsWith<LockerException.WrongStep> { l.enrolOnlineFinish(backbone, e.id) }.state)
     }
 
     @Test fun `a family member whose mobile is the Aadhaar-linked one skips mobile verification`() = runBlocking<Unit> {
@@ -109,7 +109,7 @@ class EnrolmentTest {
         var e = l.enrolOnlineStart(backbone, aadhaar, "+91 $phone", relation = "child")
         e = l.enrolOnlineVerifyOtp(backbone, e.id, otpFor(e))
         assertEquals(EnrolmentState.ADDRESS_PENDING, e.state)
-        assertEquals("address_pending", assertFailsWith<LockerException.WrongStep> { l.enrolOnlineRequestMobileOtp(backbone, e.id) }.state)
+        assertEquals(EnrolmentState.ADDRESS_PENDING, assertFailsWith<LockerException.WrongStep> { l.enrolOnlineRequestMobileOtp(backbone, e.id) }.state)
         assertFailsWith<LockerException.InvalidInput>("the strict rule applies before any network") {
             l.enrolOnlineCreateAddress(backbone, e.id, "rp")
         }
@@ -146,7 +146,7 @@ class EnrolmentTest {
         val early = assertFailsWith<LockerException.WrongStep>("the mobile OTP was never requested") {
             l.enrolOnlineVerifyMobileOtp(backbone, e.id, right)
         }
-        assertEquals("mobile_unverified", early.state)
+        assertEquals(EnrolmentState.MOBILE_UNVERIFIED, early.state)
     }
 
     @Test fun `five wrong OTPs lock the transaction and a new OTP starts it again`() = runBlocking<Unit> {
@@ -225,7 +225,7 @@ class EnrolmentTest {
         assertTrue(handed.erased)
         assertNull(handed.name)
         assertNull(handed.abhaNumber)
-        assertEquals("handed_over", assertFailsWith<LockerException.WrongStep> { l.enrolmentQr(first.id) }.state)
+        assertEquals(EnrolmentState.HANDED_OVER, assertFailsWith<LockerException.WrongStep> { l.enrolmentQr(first.id) }.state)
         assertEquals(submitted.drop(1).map { it.id }, l.enrolments(sessionId = session.id, pendingOnly = true).map { it.id })
 
         val dropped = l.cancelEnrolment(submitted[2].id)
