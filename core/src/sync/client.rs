@@ -35,8 +35,7 @@ struct Session {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Base {
-    /// Consent and health-information calls go here as they arrive; sessions already do.
-    #[allow(dead_code)]
+    /// Sessions (and, as they arrive, consent and health-information calls).
     Gateway,
     Abha,
 }
@@ -156,11 +155,7 @@ impl Backbone {
     }
 
     async fn try_once(&self, call: &Call<'_>, token: &str) -> Try {
-        let base = match call.base {
-            Base::Gateway => &self.config.gateway_url,
-            Base::Abha => &self.config.abha_url,
-        };
-        let url = format!("{}{}", base.trim_end_matches('/'), call.path);
+        let url = self.url(call.base, call.path);
         let mut req = if call.post { self.http.post(url) } else { self.http.get(url) };
         req = req.headers(self.common_headers(call.request_id)).bearer_auth(token);
         for (name, value) in &call.headers {
@@ -196,6 +191,14 @@ impl Backbone {
             500..=599 => Try::Again { after: None, last: wire::refusal(status, &body) },
             _ => Try::Final(wire::refusal(status, &body)),
         }
+    }
+
+    fn url(&self, base: Base, path: &str) -> String {
+        let base = match base {
+            Base::Gateway => &self.config.gateway_url,
+            Base::Abha => &self.config.abha_url,
+        };
+        format!("{}{path}", base.trim_end_matches('/'))
     }
 
     fn common_headers(&self, request_id: &str) -> HeaderMap {
@@ -241,7 +244,7 @@ impl Backbone {
             "clientSecret": self.config.client_secret,
             "grantType": "client_credentials",
         });
-        let url = format!("{}/gateway/v3/sessions", self.config.gateway_url.trim_end_matches('/'));
+        let url = self.url(Base::Gateway, "/gateway/v3/sessions");
         let mut pause = self.config.initial_backoff;
         for attempt in 1..=self.config.max_attempts {
             let request_id = uuid::Uuid::new_v4().to_string();

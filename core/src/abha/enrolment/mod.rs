@@ -67,6 +67,22 @@ pub enum EnrolmentState {
 }
 
 impl EnrolmentState {
+    const ALL: [EnrolmentState; 13] = [
+        Self::Started,
+        Self::OtpSent,
+        Self::MobileUnverified,
+        Self::MobileOtpSent,
+        Self::AddressPending,
+        Self::AddressCreated,
+        Self::Done,
+        Self::Queued,
+        Self::Submitted,
+        Self::Rejected,
+        Self::HandedOver,
+        Self::Expired,
+        Self::Cancelled,
+    ];
+
     pub fn code(self) -> &'static str {
         use EnrolmentState::*;
         match self {
@@ -87,25 +103,10 @@ impl EnrolmentState {
     }
 
     pub(crate) fn from_code(s: &str) -> Result<EnrolmentState> {
-        use EnrolmentState::*;
-        [
-            Started,
-            OtpSent,
-            MobileUnverified,
-            MobileOtpSent,
-            AddressPending,
-            AddressCreated,
-            Done,
-            Queued,
-            Submitted,
-            Rejected,
-            HandedOver,
-            Expired,
-            Cancelled,
-        ]
-        .into_iter()
-        .find(|st| st.code() == s)
-        .ok_or_else(|| Error::Corrupt("an enrolment has an unknown state".into()))
+        Self::ALL
+            .into_iter()
+            .find(|st| st.code() == s)
+            .ok_or_else(|| Error::Corrupt("an enrolment has an unknown state".into()))
     }
 }
 

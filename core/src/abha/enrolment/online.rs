@@ -5,7 +5,7 @@
 use super::{
     DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, Personal, error_code, is_transient,
 };
-use crate::abha::aadhaar::seal_aadhaar;
+use crate::abha::aadhaar::Aadhaar;
 use crate::abha::address::AbhaAddress;
 use crate::abha::personal::{Mobile, seal_otp};
 use crate::crypto::random_uid;
@@ -28,19 +28,19 @@ impl crate::Locker {
         mobile: &str,
         relation: &str,
     ) -> Result<Enrolment> {
-        let mut aadhaar = Zeroizing::new(aadhaar);
+        // Refused here if mistyped, before any network; wiped on every way out.
+        let aadhaar = Aadhaar::parse(aadhaar)?;
         let mobile = Mobile::parse(mobile)?;
         let relation = relation.trim().to_ascii_lowercase();
         if relation.is_empty() || relation.len() > 32 || !relation.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
         {
             return Err(Error::InvalidInput("the relation is a word such as self, spouse or child".into()));
         }
-        crate::abha::aadhaar::Aadhaar::parse(aadhaar.to_string())?; // refuse a mistyped number before any network
         let key = backbone.public_key().await?;
         let now = self.now_ms();
         self.store()?.save_backbone_key(&key, now)?;
         let mut personal = Personal::default();
-        personal.sealed_aadhaar = Some(seal_aadhaar(std::mem::take(&mut *aadhaar), &key)?);
+        personal.sealed_aadhaar = Some(aadhaar.seal(&key)?);
         personal.mobile = Some(mobile.digits().to_string());
         personal.relation = Some(relation);
         let mut row = EnrolmentRow {
