@@ -11,7 +11,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod fhir;
-mod files;
+pub mod files;
 mod locker;
 pub mod store;
 pub mod sync;

@@ -13,7 +13,7 @@ use crate::crypto::attachment_stream::{CHUNK_LEN, Direct, FileKey, HEADER_LEN, O
 use crate::crypto::{random_fill, random_uid};
 use crate::error::{Error, Result};
 use crate::fhir::base64_text::LenientBase64;
-use crate::files::sync_dir;
+use crate::files::{EarlyWriteback, sync_dir};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::collections::HashSet;
 use std::fs;
@@ -157,17 +157,22 @@ pub(crate) struct PendingFile {
     salt: [u8; 32],
     tmp: PathBuf,
     dir: PathBuf,
-    sealer: Option<Sealer<WriteBehind<fs::File>>>,
+    sealer: Option<Sealer<WriteBehind<EarlyWriteback>>>,
 }
 
 impl PendingFile {
     /// Flushes, fsyncs and renames the file into place, then fsyncs the directory.
     pub(crate) fn finish(mut self) -> Result<NewFile> {
         let sealer = self.sealer.take().ok_or_else(|| Error::Io(io::Error::other("attachment file already closed")))?;
+        let t0 = std::time::Instant::now();
         let (behind, plain_len) = sealer.finish()?;
-        behind.finish()?.sync_all()?;
+        let f = behind.finish()?.into_file();
+        let t1 = t0.elapsed();
+        f.sync_all()?;
+        let t2 = t0.elapsed();
         fs::rename(&self.tmp, self.dir.join(format!("{}.hla", self.uid)))?;
         sync_dir(&self.dir)?;
+        eprintln!("TIMING drain {:?} fsync {:?} rename+dir {:?}", t1, t2, t0.elapsed());
         Ok(NewFile { uid: std::mem::take(&mut self.uid), salt: self.salt, plain_len })
     }
 }
@@ -254,7 +259,7 @@ impl AttachmentFiles {
         let tmp = self.path(&uid, "tmp");
         let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         let mut pending = PendingFile { uid, salt, tmp, dir: self.dir.clone(), sealer: None };
-        let behind = WriteBehind::new(file, PIPE_BLOCK, PIPE_DEPTH)?;
+        let behind = WriteBehind::new(EarlyWriteback::new(file), PIPE_BLOCK, PIPE_DEPTH)?;
         pending.sealer = Some(Sealer::new(behind, self.key(&pending.uid, &salt)?)?);
         Ok(pending)
     }
