@@ -36,6 +36,13 @@ pub struct BackboneConfig {
     pub initial_backoff_ms: u64,
     #[uniffi(default = 2000)]
     pub max_backoff_ms: u64,
+    /// Keys the backbone's certificate chain must pass through, each `sha256/<base64>` of a
+    /// SubjectPublicKeyInfo; pin a backup key too. Empty: no pinning. HTTPS only.
+    #[uniffi(default = [])]
+    pub pinned_keys: Vec<String>,
+    /// Root certificates (PEM) trusted besides the public ones: a private deployment's CA.
+    #[uniffi(default = "")]
+    pub extra_roots_pem: String,
 }
 
 impl From<locker_core::BackboneConfig> for BackboneConfig {
@@ -53,6 +60,8 @@ impl From<locker_core::BackboneConfig> for BackboneConfig {
             max_retry_after_ms: ms(c.max_retry_after),
             initial_backoff_ms: ms(c.initial_backoff),
             max_backoff_ms: ms(c.max_backoff),
+            pinned_keys: c.pinned_keys,
+            extra_roots_pem: c.extra_roots_pem,
         }
     }
 }
@@ -71,6 +80,8 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
             max_retry_after: Duration::from_millis(c.max_retry_after_ms),
             initial_backoff: Duration::from_millis(c.initial_backoff_ms),
             max_backoff: Duration::from_millis(c.max_backoff_ms),
+            pinned_keys: c.pinned_keys,
+            extra_roots_pem: c.extra_roots_pem,
         }
     }
 }

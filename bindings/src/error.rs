@@ -38,6 +38,7 @@ pub enum LockerError {
         reason: String,
     },
     Offline,
+    UntrustedBackbone,
     Unauthorized,
     Backbone {
         status: u16,
@@ -88,6 +89,7 @@ impl From<locker_core::Error> for LockerError {
             E::Io(e) => LockerError::Io { reason: e.to_string() },
             E::Database(m) => LockerError::Database { reason: m },
             E::Offline => LockerError::Offline,
+            E::UntrustedBackbone => LockerError::UntrustedBackbone,
             E::Unauthorized => LockerError::Unauthorized,
             E::Backbone { status, code } => LockerError::Backbone { status, code },
             E::WrongOtp { attempts_left } => LockerError::WrongOtp { attempts_left },

@@ -49,6 +49,11 @@ pub enum Error {
     /// was lost: whatever was being sent stays queued with its REQUEST-ID.
     #[error("the backbone could not be reached")]
     Offline,
+    /// The server did not prove it is the backbone: its TLS certificate has an unknown issuer,
+    /// names another host, has expired, or (with pinned keys) chains through no pinned key.
+    /// Not retried; queued work stays queued.
+    #[error("the backbone's TLS certificate was refused")]
+    UntrustedBackbone,
     /// The backbone refused our client credentials.
     #[error("the backbone refused the client credentials")]
     Unauthorized,

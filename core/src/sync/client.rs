@@ -97,11 +97,7 @@ impl Backbone {
 
     pub fn with_clock(config: BackboneConfig, clock: Arc<dyn Clock>) -> Result<Backbone> {
         config.validate()?;
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|_| Error::InvalidInput("TLS could not be set up".into()))?
-            .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
-            .with_no_client_auth();
+        let tls = super::tls::client_config(&config)?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .connect_timeout(config.connect_timeout)
@@ -166,7 +162,7 @@ impl Backbone {
         }
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(_) => return Try::Again { after: None, last: Error::Offline },
+            Err(e) => return unsent(&e).map_or(Try::Again { after: None, last: Error::Offline }, Try::Final),
         };
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -274,7 +270,10 @@ impl Backbone {
                         (_, Err(_)) => Error::Offline,
                     }
                 }
-                Err(_) => Error::Offline,
+                Err(e) => match unsent(&e) {
+                    Some(final_error) => return Err(final_error),
+                    None => Error::Offline,
+                },
             };
             if attempt == self.config.max_attempts {
                 return Err(transient);
@@ -307,4 +306,10 @@ impl std::fmt::Debug for Backbone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backbone").field("config", &self.config).finish_non_exhaustive()
     }
+}
+
+/// A request that could not be sent for a reason trying again will not mend: the server's
+/// certificate was refused. `None` for everything else (no network, timeouts, resets).
+fn unsent(e: &reqwest::Error) -> Option<Error> {
+    super::tls::is_certificate_failure(e).then_some(Error::UntrustedBackbone)
 }

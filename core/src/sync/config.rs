@@ -29,6 +29,14 @@ pub struct BackboneConfig {
     /// First pause between tries; it doubles on each retry up to `max_backoff`.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
+    /// Keys the backbone's certificate chain must pass through, each `sha256/<base64>` of a
+    /// SubjectPublicKeyInfo (the server's, an intermediate's or the root's; pin a backup key
+    /// too, so a planned rotation does not lock the app out). Empty: any publicly trusted
+    /// certificate for the host is accepted. HTTPS only.
+    pub pinned_keys: Vec<String>,
+    /// Root certificates (PEM) trusted besides the public WebPKI roots: a private deployment's
+    /// own CA. Empty for ABDM's sandbox and production.
+    pub extra_roots_pem: String,
 }
 
 impl BackboneConfig {
@@ -48,6 +56,8 @@ impl BackboneConfig {
             max_retry_after: Duration::from_secs(30),
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(2),
+            pinned_keys: Vec::new(),
+            extra_roots_pem: String::new(),
         }
     }
 
@@ -59,6 +69,9 @@ impl BackboneConfig {
                 .map_err(|_| Error::InvalidInput("a backbone URL is not a valid URL".into()))?;
             match parsed.scheme() {
                 "https" => {}
+                "http" if !self.pinned_keys.is_empty() => {
+                    return Err(Error::InvalidInput("pinned keys need HTTPS backbone URLs".into()));
+                }
                 "http" if is_loopback(&parsed) => {}
                 "http" => return Err(Error::InvalidInput("plain HTTP is allowed to this machine only".into())),
                 _ => return Err(Error::InvalidInput("a backbone URL must be HTTPS".into())),
@@ -67,6 +80,10 @@ impl BackboneConfig {
         if self.max_attempts == 0 || self.connect_timeout.is_zero() || self.read_timeout.is_zero() {
             return Err(Error::InvalidInput("attempts and timeouts must be above zero".into()));
         }
+        for pin in &self.pinned_keys {
+            super::tls::parse_pin(pin)?;
+        }
+        super::tls::parse_roots(&self.extra_roots_pem)?;
         if self.cm_id.is_empty() || !self.cm_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(Error::InvalidInput("the CM id is letters and digits".into()));
         }
@@ -87,6 +104,7 @@ impl fmt::Debug for BackboneConfig {
             .field("abha_url", &self.abha_url)
             .field("client_id", &self.client_id)
             .field("cm_id", &self.cm_id)
+            .field("pinned_keys", &self.pinned_keys)
             .finish_non_exhaustive()
     }
 }

@@ -4,8 +4,10 @@
 pub mod abha_api;
 pub mod client;
 pub mod config;
+pub mod tls;
 pub(crate) mod wire;
 
 pub use abha_api::AbhaProfile;
 pub use client::Backbone;
 pub use config::BackboneConfig;
+pub use tls::{pin_of_certificate, pin_of_spki};

@@ -9,7 +9,8 @@
 //! period ends.
 
 use super::{
-    DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, Personal, error_code, is_transient,
+    DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, NO_BACKBONE, Personal,
+    UNTRUSTED_BACKBONE, error_code, is_transient,
 };
 use crate::abha::aadhaar::seal_aadhaar;
 use crate::abha::personal::Mobile;
@@ -276,7 +277,8 @@ impl crate::Locker {
             }
         };
         // A few submissions in flight at once: a slow answer or a `Retry-After` holds up one
-        // citizen, not the queue. Once one finds no network, no further one is sent.
+        // citizen, not the queue. Once one finds no network (or a server that is not the
+        // backbone), no further one is sent.
         let offline = AtomicBool::new(false);
         let offline = &offline;
         let mut results = futures_util::stream::iter(queued)
@@ -285,7 +287,7 @@ impl crate::Locker {
                     return Ok((row, None));
                 }
                 let done = self.submit_one(backbone, &mut row).await?;
-                if done.is_none() && row.last_error.as_deref() == Some("offline") {
+                if done.is_none() && matches!(row.last_error.as_deref(), Some(NO_BACKBONE | UNTRUSTED_BACKBONE)) {
                     offline.store(true, Ordering::SeqCst);
                 }
                 Ok::<_, Error>((row, done))

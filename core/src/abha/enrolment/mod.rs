@@ -234,16 +234,24 @@ impl Personal {
 /// trouble, a session problem): the step stays in flight with its REQUEST-ID.
 pub(crate) fn is_transient(e: &Error) -> bool {
     match e {
-        Error::Offline | Error::Unauthorized => true,
+        // An untrusted certificate is the network's fault (a captive portal, an intercepting
+        // proxy), not the citizen's: the work waits for a network that reaches the backbone.
+        Error::Offline | Error::Unauthorized | Error::UntrustedBackbone => true,
         Error::Backbone { status, .. } => *status == 429 || *status >= 500 || *status == 200,
         _ => false,
     }
 }
 
+/// `last_error` when the backbone could not be reached.
+pub(crate) const NO_BACKBONE: &str = "offline";
+/// `last_error` when the server's certificate was refused.
+pub(crate) const UNTRUSTED_BACKBONE: &str = "untrusted-backbone";
+
 /// A short code for a failure, for `last_error` (never personal data).
 pub(crate) fn error_code(e: &Error) -> String {
     match e {
-        Error::Offline => "offline".into(),
+        Error::Offline => NO_BACKBONE.into(),
+        Error::UntrustedBackbone => UNTRUSTED_BACKBONE.into(),
         Error::Unauthorized => "unauthorized".into(),
         Error::Backbone { status, code } => format!("http-{status}:{code}"),
         other => format!("{other}"),
