@@ -7,6 +7,8 @@
 //! copy of them to keep in step.
 
 #![deny(unsafe_code)]
+// A library never writes to the app's console: nothing it could print is safe to print there.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 mod attachments;
 mod backbone;

@@ -5,6 +5,8 @@
 //! Scan & Share and sync). Shells reach it through [`Locker`].
 
 #![deny(unsafe_code)]
+// A library never writes to the app's console: nothing it could print is safe to print there.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod abha;
 pub mod clock;

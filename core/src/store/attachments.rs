@@ -164,15 +164,10 @@ impl PendingFile {
     /// Flushes, fsyncs and renames the file into place, then fsyncs the directory.
     pub(crate) fn finish(mut self) -> Result<NewFile> {
         let sealer = self.sealer.take().ok_or_else(|| Error::Io(io::Error::other("attachment file already closed")))?;
-        let t0 = std::time::Instant::now();
         let (behind, plain_len) = sealer.finish()?;
-        let f = behind.finish()?.into_file();
-        let t1 = t0.elapsed();
-        f.sync_all()?;
-        let t2 = t0.elapsed();
+        behind.finish()?.into_file().sync_all()?;
         fs::rename(&self.tmp, self.dir.join(format!("{}.hla", self.uid)))?;
         sync_dir(&self.dir)?;
-        eprintln!("TIMING drain {:?} fsync {:?} rename+dir {:?}", t1, t2, t0.elapsed());
         Ok(NewFile { uid: std::mem::take(&mut self.uid), salt: self.salt, plain_len })
     }
 }
