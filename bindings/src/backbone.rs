@@ -100,6 +100,13 @@ pub fn sandbox_config(base_url: String) -> BackboneConfig {
     locker_core::BackboneConfig::sandbox(&base_url).into()
 }
 
+/// The pin (`sha256/<base64>` of its SubjectPublicKeyInfo) of the first certificate in `pem`,
+/// for `BackboneConfig.pinned_keys`.
+#[uniffi::export]
+pub fn pin_of_certificate(pem: String) -> Result<String, LockerError> {
+    run(|| locker_core::sync::pin_of_certificate(&pem))
+}
+
 /// A connection to the backbone: one connection pool and the cached gateway session. Make one
 /// per app and pass it to the calls that need the network.
 #[derive(uniffi::Object)]

@@ -236,6 +236,10 @@ pub enum SandboxCmd {
         /// The port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Serve HTTPS with the sandbox's test certificate (its root, to trust with `--ca-file`,
+        /// is fixtures/sandbox/tls/root.pem; standard error prints the pins to try).
+        #[arg(long)]
+        tls: bool,
     },
 }
 
@@ -251,6 +255,13 @@ pub struct BackboneArgs {
     /// The client secret registered with ABDM (default: the sandbox's).
     #[arg(long, global = true, env = "LOCKER_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
+    /// A key the backbone's certificate chain must pass through, `sha256/<base64>` of its
+    /// SubjectPublicKeyInfo (repeat for a backup key). HTTPS only.
+    #[arg(long = "pin", global = true)]
+    pub pins: Vec<String>,
+    /// A PEM file of root certificates to trust besides the public ones (a private CA).
+    #[arg(long, global = true, env = "LOCKER_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `locker enrol`: online by default; `--assisted` for a field worker. Whatever is not given

@@ -8,7 +8,8 @@ use locker_sandbox::SandboxConfig;
 use std::io::Write;
 
 pub fn run(cmd: SandboxCmd) -> CliResult {
-    let SandboxCmd::Serve { port } = cmd;
+    let SandboxCmd::Serve { port, tls } = cmd;
+    let scheme = if tls { "https" } else { "http" };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -17,16 +18,23 @@ pub fn run(cmd: SandboxCmd) -> CliResult {
         let addr = listener.local_addr()?;
         {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "locker-sandbox listening on http://{addr}")?;
+            writeln!(out, "locker-sandbox listening on {scheme}://{addr}")?;
             out.flush()?;
         }
+        let trust = if tls { " --ca-file fixtures/sandbox/tls/root.pem" } else { "" };
         eprintln!(
-            "test mode: OTPs are printed here; enrol from another terminal with `locker enrol --backbone http://{addr}`"
+            "test mode: OTPs are printed here; enrol from another terminal with `locker enrol --backbone {scheme}://{addr}{trust}`"
         );
+        if tls {
+            for (what, pem) in [("root", locker_sandbox::TEST_ROOT_PEM), ("intermediate", locker_sandbox::TEST_INTERMEDIATE_PEM)] {
+                eprintln!("pin of the test {what}: --pin {}", locker_core::sync::pin_of_certificate(pem)?);
+            }
+        }
         // Made-up numbers with a valid check digit: no real person's Aadhaar is needed here.
         let samples: Vec<String> = (1..=3).map(|n| locker_sandbox::test_aadhaar(n * 7_777_777)).collect();
         eprintln!("made-up Aadhaar numbers to try: {}", samples.join(", "));
-        let config = SandboxConfig { print_otps: true, ..SandboxConfig::default() };
+        let tls = tls.then(locker_sandbox::SandboxTls::test_chain);
+        let config = SandboxConfig { print_otps: true, tls, ..SandboxConfig::default() };
         locker_sandbox::serve(listener, config).await?;
         Ok(())
     })

@@ -239,3 +239,35 @@ fn enrolment_mistakes_get_one_clear_line_without_the_numbers() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --aadhaar"));
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn over_https_the_backbone_is_trusted_only_through_its_root_and_pins() {
+    let mut server = Command::new(BIN)
+        .args(["sandbox", "serve", "--port", "0", "--tls"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first.trim_end().strip_prefix("locker-sandbox listening on ").expect(&first).to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sandbox/tls/root.pem");
+    let pin = |pem| locker_core::sync::pin_of_certificate(pem).unwrap();
+    let s = Setup::new();
+    let session = |extra: &[&str]| {
+        let mut args = vec!["enrol", "session", "--worker", "asha-7", "--device", "tab-2", "--backbone", &url];
+        args.extend_from_slice(extra);
+        s.run(&args)
+    };
+    let unknown_issuer = session(&[]);
+    let wrong_pin = session(&["--ca-file", root, "--pin", &pin(locker_sandbox::OTHER_ROOT_PEM)]);
+    let pinned = session(&["--ca-file", root, "--pin", &pin(locker_sandbox::TEST_INTERMEDIATE_PEM)]);
+    let _ = server.kill();
+    let _ = server.wait();
+    for refused in [&unknown_issuer, &wrong_pin] {
+        let err = one_line_error(refused);
+        assert!(err.contains("is not the backbone: its certificate was refused"), "{err}");
+    }
+    assert!(ok(&pinned).contains("with the backbone's key"), "{}", String::from_utf8_lossy(&pinned.stdout));
+}

@@ -24,6 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 GENERATED = REPO / "bindings" / "generated" / "python"
 BUNDLES = REPO / "fixtures" / "bundles"
+TLS_FIXTURES = REPO / "fixtures" / "sandbox" / "tls"
 INVALID_BUNDLES = BUNDLES / "invalid"
 LOCKER_BIN = Path(os.environ.get("LOCKER_BIN", REPO / "target" / "debug" / "locker"))
 
@@ -319,12 +320,14 @@ def closed_port() -> int:
 class Sandbox:
     """A `locker sandbox serve` process on a free loopback port, and its admin routes."""
 
-    LISTENING = re.compile(r"^locker-sandbox listening on (http://127\.0\.0\.1:\d+)$")
+    LISTENING = re.compile(r"^locker-sandbox listening on (https?://127\.0\.0\.1:\d+)$")
 
-    def __init__(self):
+    def __init__(self, tls=False):
+        """With `tls`, it serves HTTPS with the chains in fixtures/sandbox/tls (its admin routes
+        are then out of these helpers' reach)."""
         assert LOCKER_BIN.is_file(), f"no locker binary at {LOCKER_BIN}: run `cargo build -p locker-cli` or set LOCKER_BIN"
         self.process = subprocess.Popen(
-            [str(LOCKER_BIN), "sandbox", "serve", "--port", "0"],
+            [str(LOCKER_BIN), "sandbox", "serve", "--port", "0"] + (["--tls"] if tls else []),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -10,6 +10,8 @@ import healthlocker as hl
 import pytest
 from conftest import (
     PNG_SIGNATURE,
+    TLS_FIXTURES,
+    Sandbox,
     mistyped,
     other_otp,
     random_mobile,
@@ -313,3 +315,30 @@ def test_a_locker_and_a_backbone_can_be_shared_by_concurrent_enrolments(locker, 
     assert len({e.transaction_id for e in started}) == 4
     assert all(e.state == hl.EnrolmentState.OTP_SENT for e in started)
     assert sorted(e.id for e in locker.enrolments()) == sorted(e.id for e in started)
+
+
+def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_keys(locker):
+    root = (TLS_FIXTURES / "root.pem").read_text()
+    intermediate_pin = hl.pin_of_certificate((TLS_FIXTURES / "intermediate.pem").read_text())
+    other_pin = hl.pin_of_certificate((TLS_FIXTURES / "other-root.pem").read_text())
+    assert intermediate_pin.startswith("sha256/") and intermediate_pin != other_pin
+    with pytest.raises(hl.LockerError.InvalidInput):
+        hl.pin_of_certificate("no certificate here")
+    sb = Sandbox(tls=True)
+    try:
+        assert sb.url.startswith("https://")
+
+        def backbone(**tls):
+            config = hl.sandbox_config(sb.url)
+            config.max_attempts = 2
+            for name, value in tls.items():
+                setattr(config, name, value)
+            return hl.Backbone(config)
+
+        for refused in [backbone(), backbone(extra_roots_pem=root, pinned_keys=[other_pin])]:
+            with pytest.raises(hl.LockerError.UntrustedBackbone):
+                run(locker.refresh_backbone_key(refused))
+        # A pin that matches beside one that does not (a backup key), and the key arrives.
+        run(locker.refresh_backbone_key(backbone(extra_roots_pem=root, pinned_keys=[other_pin, intermediate_pin])))
+    finally:
+        sb.stop()

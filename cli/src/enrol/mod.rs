@@ -61,6 +61,11 @@ impl Net {
         if let Some(secret) = &a.client_secret {
             config.client_secret = secret.clone();
         }
+        config.pinned_keys = a.pins.clone();
+        if let Some(file) = &a.ca_file {
+            config.extra_roots_pem = std::fs::read_to_string(file)
+                .map_err(|e| Failure::new(format!("cannot read the CA file {}: {}", file.display(), e.kind())))?;
+        }
         Ok(Net { backbone: Backbone::new(config)?, url: a.url.clone() })
     }
 
@@ -69,6 +74,10 @@ impl Net {
         match e {
             Error::Offline => Failure::new(format!(
                 "the backbone at {} could not be reached (is `locker sandbox serve` running there?)",
+                self.url
+            )),
+            Error::UntrustedBackbone => Failure::new(format!(
+                "the server at {} is not the backbone: its certificate was refused (a captive portal? see --ca-file, --pin)",
                 self.url
             )),
             Error::Unauthorized => Failure::new(format!(

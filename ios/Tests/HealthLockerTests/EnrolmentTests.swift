@@ -330,6 +330,35 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertNoThrow(try Backbone(config: sandboxConfig(baseUrl: "https://abdm.example.org")))
     }
 
+    #if os(macOS)
+    func testOverHttpsTheBackboneIsTrustedOnlyThroughItsRootAndPinnedKeys() async throws {
+        let tls = Self.fixtures.deletingLastPathComponent().appendingPathComponent("sandbox/tls", isDirectory: true)
+        func pem(_ name: String) throws -> String {
+            try String(contentsOf: tls.appendingPathComponent(name), encoding: .utf8)
+        }
+        let root = try pem("root.pem")
+        let intermediatePin = try pinOfCertificate(pem: try pem("intermediate.pem"))
+        let otherPin = try pinOfCertificate(pem: try pem("other-root.pem"))
+        XCTAssertTrue(intermediatePin.hasPrefix("sha256/") && intermediatePin != otherPin)
+        assertThrowsInvalidInput(try pinOfCertificate(pem: "no certificate here"))
+        let store = try newStore()
+        let https = try Sandbox.start(tls: true)
+        defer { https.stop() }
+        func backbone(_ roots: String = "", _ pins: [String] = []) throws -> Backbone {
+            var config = sandboxConfig(baseUrl: https.url)
+            config.maxAttempts = 2
+            config.extraRootsPem = roots
+            config.pinnedKeys = pins
+            return try Backbone(config: config)
+        }
+        for refused in [try backbone(), try backbone(root, [otherPin])] {
+            await assertThrowsAsync(.UntrustedBackbone) { try await store.refreshBackboneKey(backbone: refused) }
+        }
+        // A pin that matches beside one that does not (a backup key), and the key arrives.
+        try await store.refreshBackboneKey(backbone: try backbone(root, [otherPin, intermediatePin]))
+    }
+    #endif
+
     // MARK: Helpers
 
     private func citizen(_ person: (String, String), _ rng: inout Seeded) -> CitizenDetails {
@@ -472,8 +501,10 @@ private final class Sandbox {
         let description: String
     }
 
-    static func start() throws -> Sandbox {
-        if let url = ProcessInfo.processInfo.environment["HEALTHLOCKER_SANDBOX_URL"] {
+    /// With `tls`, a fresh `locker sandbox serve --tls` (HTTPS with the chains in
+    /// fixtures/sandbox/tls), never the one HEALTHLOCKER_SANDBOX_URL names.
+    static func start(tls: Bool = false) throws -> Sandbox {
+        if !tls, let url = ProcessInfo.processInfo.environment["HEALTHLOCKER_SANDBOX_URL"] {
             return Sandbox(url: url.hasSuffix("/") ? String(url.dropLast()) : url)
         }
         #if os(macOS)
@@ -489,7 +520,7 @@ private final class Sandbox {
         }
         let process = Process()
         process.executableURL = bin
-        process.arguments = ["sandbox", "serve", "--port", "0"]
+        process.arguments = ["sandbox", "serve", "--port", "0"] + (tls ? ["--tls"] : [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -502,7 +533,7 @@ private final class Sandbox {
         }
         let first = String(decoding: line.prefix { $0 != 0x0A }, as: UTF8.self)
         let prefix = "locker-sandbox listening on "
-        guard first.hasPrefix(prefix), first.dropFirst(prefix.count).hasPrefix("http://127.0.0.1:") else {
+        guard first.hasPrefix(prefix), first.dropFirst(prefix.count).hasPrefix(tls ? "https://127.0.0.1:" : "http://127.0.0.1:") else {
             process.terminate()
             throw NoSandbox(description: "the sandbox did not say where it listens: \(first)")
         }

@@ -300,6 +300,29 @@ class EnrolmentTest {
         Backbone(sandboxConfig("https://abdm.example.org")).close()
     }
 
+    @Test fun `over HTTPS the backbone is trusted only through its root and pinned keys`() = runBlocking<Unit> {
+        val tls = File(System.getProperty("healthlocker.tlsFixtures") ?: "fixtures/sandbox/tls")
+        val root = File(tls, "root.pem").readText()
+        val intermediatePin = pinOfCertificate(File(tls, "intermediate.pem").readText())
+        val otherPin = pinOfCertificate(File(tls, "other-root.pem").readText())
+        assertTrue(intermediatePin.startsWith("sha256/") && intermediatePin != otherPin)
+        assertFailsWith<LockerException.InvalidInput> { pinOfCertificate("no certificate here") }
+        val l = locker()
+        val https = Sandbox.start(tls = true)
+        try {
+            assertTrue(https.url.startsWith("https://"), https.url)
+            fun backbone(roots: String = "", pins: List<String> = emptyList()) =
+                Backbone(sandboxConfig(https.url).copy(maxAttempts = 2u, extraRootsPem = roots, pinnedKeys = pins))
+            for (refused in listOf(backbone(), backbone(root, listOf(otherPin)))) {
+                refused.use { assertFailsWith<LockerException.UntrustedBackbone> { l.refreshBackboneKey(it) } }
+            }
+            // A pin that matches beside one that does not (a backup key), and the key arrives.
+            backbone(root, listOf(otherPin, intermediatePin)).use { l.refreshBackboneKey(it) }
+        } finally {
+            https.stop()
+        }
+    }
+
     private fun citizen(person: Pair<String, String>, rnd: Random) = CitizenDetails(
         name = person.first, gender = person.second, birthDate = "19${rnd.nextInt(50, 99)}-0${rnd.nextInt(1, 9)}-1${rnd.nextInt(0, 9)}",
         mobile = mobile(rnd), address = "Ward 4, Chikkaballapur", stateCode = "29", districtCode = "572", pinCode = "562101",
@@ -349,12 +372,13 @@ private data class SandboxStats(val demographicApplied: Long, val duplicates: Lo
 /** A `locker sandbox serve` process on a free loopback port, and its admin routes. */
 private class Sandbox private constructor(private val process: Process, val url: String) {
     companion object {
-        private val LISTENING = Regex("""^locker-sandbox listening on (http://127\.0\.0\.1:\d+)$""")
+        private val LISTENING = Regex("""^locker-sandbox listening on (https?://127\.0\.0\.1:\d+)$""")
 
-        fun start(): Sandbox {
+        /** With [tls], it serves HTTPS with the chains in fixtures/sandbox/tls (its admin routes are then out of reach). */
+        fun start(tls: Boolean = false): Sandbox {
             val bin = System.getenv("LOCKER_BIN") ?: System.getProperty("healthlocker.lockerBin") ?: "target/debug/locker"
             check(File(bin).canExecute()) { "no locker binary at $bin (cargo build -p locker-cli, or set LOCKER_BIN)" }
-            val process = ProcessBuilder(bin, "sandbox", "serve", "--port", "0")
+            val process = ProcessBuilder(listOf(bin, "sandbox", "serve", "--port", "0") + if (tls) listOf("--tls") else emptyList())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start()
             val out = BufferedReader(InputStreamReader(process.inputStream))
