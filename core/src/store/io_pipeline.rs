@@ -83,6 +83,7 @@ impl ChunkSource for ReadAhead {
 fn write_all_vectored(inner: &mut dyn Write, blocks: &[Vec<u8>]) -> io::Result<()> {
     let mut slices: Vec<io::IoSlice<'_>> = blocks.iter().map(|b| io::IoSlice::new(b)).collect();
     let mut rest = &mut slices[..];
+    // Drops leading empty blocks, so a write of nothing at all is not taken for a full disk.
     io::IoSlice::advance_slices(&mut rest, 0);
     while !rest.is_empty() {
         match inner.write_vectored(rest) {
