@@ -8,7 +8,8 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::digest::{Context, SHA256};
 use std::io::{self, Read, Write};
 
-pub const CHUNK: usize = 64 * 1024;
+/// The attachment format's chunk: the benches feed and read it in these.
+pub use locker_core::crypto::attachment_stream::CHUNK_LEN as CHUNK;
 
 /// `n` bytes of a cheap pseudo-random pattern, generated as read: the source of a large
 /// attachment must not itself occupy memory.

@@ -4,6 +4,7 @@
 use super::attach::{CHUNK, Pattern, copy, mb_s, raw_aead_mb_s};
 use super::{percentile_ms, print_figures, round, timed};
 use crate::{CliResult, Failure};
+use locker_core::crypto::attachment_stream::TAG_LEN;
 use locker_core::files::EarlyWriteback;
 use locker_core::{DatabaseKey, ImportOptions, Locker, RecordQuery};
 use locker_fixtures::Generator;
@@ -130,7 +131,8 @@ fn disk_write_mb_s(dir: &std::path::Path, data: &[u8]) -> CliResult<f64> {
     let path = dir.join("baseline.bin");
     let (r, t) = timed(|| -> io::Result<()> {
         let mut f = EarlyWriteback::new(std::fs::File::create(&path)?);
-        for c in data.chunks(4 * (CHUNK + 16)) {
+        // As the attachment writer hands them down: four sealed chunks at a time.
+        for c in data.chunks(4 * (CHUNK + TAG_LEN)) {
             f.write_all(c)?;
         }
         f.into_file().sync_all()
