@@ -54,7 +54,9 @@ pub enum Error {
     /// Not retried; queued work stays queued.
     #[error("the backbone's TLS certificate was refused")]
     UntrustedBackbone,
-    /// The backbone refused our client credentials.
+    /// The backbone refused our client credentials. The same client tries no login again for
+    /// ten minutes (ABDM locks a client id out after eight refused logins): calls meanwhile get
+    /// this error without reaching the network, and queued work stays queued.
     #[error("the backbone refused the client credentials")]
     Unauthorized,
     /// The backbone answered with an error this API has no closer name for. `code` is ABDM's

@@ -5,6 +5,7 @@ mod common;
 
 use common::field::{aadhaar, backbone, citizen, consent, fast, sandbox, unreachable};
 use common::key;
+use locker_core::sync::client::LOGIN_REFUSED_PAUSE;
 use locker_core::{
     Backbone, BackboneConfig, EnrolmentFilter, EnrolmentOutcome, EnrolmentState, Error, Locker, ShiftedClock,
 };
@@ -275,12 +276,78 @@ async fn the_gateway_session_is_reused_refreshed_and_dropped_when_rejected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_client_credentials_are_reported_as_such() {
+async fn wrong_client_credentials_are_reported_as_such_and_not_tried_again_at_once() {
     let sb = sandbox();
     let mut c = fast(BackboneConfig::sandbox(&sb.url()));
     c.client_secret = "not-the-secret".into();
     let bb = Backbone::new(c).unwrap();
     let dir = tempdir().unwrap();
     let locker = Locker::create(dir.path(), key()).unwrap();
-    assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
+    for _ in 0..3 {
+        assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
+    }
+    assert_eq!(sb.stats().logins_refused, 1, "a refused login pauses logging in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_client_secret_never_gets_the_client_locked_out_however_long_the_queue() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    for n in 0..12 {
+        capture(&f, 200 + n);
+    }
+    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
+    c.client_secret = "a-secret-from-last-year".into();
+    let stale = Backbone::with_clock(c, f.clock.clone()).unwrap();
+    // The app tries on every change of network, as apps do.
+    for _ in 0..10 {
+        let r = f.locker.submit_enrolments(&stale, None).await.unwrap();
+        assert_eq!((r.still_queued, r.created, r.rejected), (12, 0, 0));
+    }
+    assert_eq!(sb.stats().logins_refused, 1, "one refused login, then none until the pause ends");
+    let queued = f.locker.enrolments(&EnrolmentFilter { session_id: None, pending_only: true }).unwrap();
+    assert_eq!(queued.len(), 12);
+    assert!(queued.iter().all(|e| e.state == EnrolmentState::Queued && e.name.is_some()));
+    assert!(queued.iter().any(|e| e.last_error.as_deref() == Some("unauthorized")));
+    // After the pause, one more login is tried (and refused): never eight in eight minutes.
+    f.clock.advance_ms(LOGIN_REFUSED_PAUSE.as_millis() as i64 + 1);
+    f.locker.submit_enrolments(&stale, None).await.unwrap();
+    let stats = sb.stats();
+    assert_eq!((stats.logins_refused, stats.lockouts), (2, 0));
+    // The secret mended: the whole queue goes through, once each.
+    let r = f.locker.submit_enrolments(&backbone(&sb), None).await.unwrap();
+    assert_eq!((r.created, r.still_queued), (12, 0));
+    assert_eq!(sb.stats().duplicates, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_out_client_waits_out_the_lock_instead_of_deepening_it() {
+    let sb = sandbox();
+    let f = field(&backbone(&sb)).await;
+    for n in 0..6 {
+        capture(&f, 300 + n);
+    }
+    // Other devices sharing the client id, with a stale secret, got it locked out.
+    for _ in 0..8 {
+        let mut c = fast(BackboneConfig::sandbox(&sb.url()));
+        c.client_secret = "stale".into();
+        let other = Locker::create(tempdir().unwrap().path(), key()).unwrap();
+        assert!(other.refresh_backbone_key(&Backbone::new(c).unwrap()).await.is_err());
+    }
+    assert_eq!(sb.stats().lockouts, 1);
+    let bb = Backbone::with_clock(fast(BackboneConfig::sandbox(&sb.url())), f.clock.clone()).unwrap();
+    for _ in 0..5 {
+        let r = f.locker.submit_enrolments(&bb, None).await.unwrap();
+        assert_eq!((r.still_queued, r.created, r.rejected), (6, 0, 0));
+    }
+    assert_eq!(sb.stats().logins_while_locked_out, 1, "told to wait eight minutes, the client waits");
+    let queued = f.locker.enrolments(&EnrolmentFilter { session_id: None, pending_only: true }).unwrap();
+    assert!(queued.iter().any(|e| e.last_error.as_deref() == Some("http-429:900800")));
+    // Eight minutes on both clocks: the lock has ended and the queue goes through once.
+    sb.advance_clock(480);
+    f.clock.advance_ms(480_000);
+    let r = f.locker.submit_enrolments(&bb, None).await.unwrap();
+    assert_eq!((r.created, r.still_queued), (6, 0));
+    let stats = sb.stats();
+    assert_eq!((stats.logins_while_locked_out, stats.lockouts, stats.duplicates), (1, 1, 0));
 }

@@ -342,3 +342,17 @@ def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_key
         run(locker.refresh_backbone_key(backbone(extra_roots_pem=root, pinned_keys=[other_pin, intermediate_pin])))
     finally:
         sb.stop()
+
+
+def test_a_refused_client_secret_is_not_tried_again_at_once(locker, sandbox):
+    # ABDM locks a client id out for eight minutes after eight refused logins: a stale secret
+    # must cost one refused login, not one per call.
+    config = hl.sandbox_config(sandbox.url)
+    config.client_secret = "a-secret-from-last-year"
+    stale = hl.Backbone(config)
+    for _ in range(3):
+        with pytest.raises(hl.LockerError.Unauthorized):
+            run(locker.refresh_backbone_key(stale))
+    stats = sandbox.stats()
+    assert (stats["loginsRefused"], stats["lockouts"]) == (1, 0)
+    run(locker.refresh_backbone_key(hl.Backbone(hl.sandbox_config(sandbox.url))))

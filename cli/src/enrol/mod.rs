@@ -81,7 +81,11 @@ impl Net {
                 self.url
             )),
             Error::Unauthorized => Failure::new(format!(
-                "the backbone at {} refused the client credentials (see --client-id, --client-secret)",
+                "the backbone at {} refused the client credentials (see --client-id, --client-secret; ABDM locks a client id out for 8 minutes after 8 refused logins, so check them before trying again)",
+                self.url
+            )),
+            Error::Backbone { status: 429, code } => Failure::new(format!(
+                "the backbone at {} asks for a pause (code {code}): nothing was lost, try again in a few minutes",
                 self.url
             )),
             other => other.into(),

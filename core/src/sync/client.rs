@@ -7,6 +7,11 @@
 //! fails or drops, a timeout and a 5xx are tried again after a doubling pause; a 429 waits its
 //! `Retry-After`; a rejected token (`900901`, or a 401 with no body) drops the session and
 //! tries again at once with a fresh one. Any other answer is final.
+//!
+//! Logging in. ABDM locks a client id out for eight minutes after eight refused logins, for
+//! every device that shares it. So a refused login is never retried at once: for
+//! [`LOGIN_REFUSED_PAUSE`] every call fails with `Unauthorized` without reaching the network,
+//! and a login answered 429 waits its `Retry-After` the same way, however many calls are queued.
 
 use super::config::BackboneConfig;
 use super::wire;
@@ -23,8 +28,42 @@ use zeroize::Zeroizing;
 pub struct Backbone {
     http: reqwest::Client,
     config: BackboneConfig,
-    session: tokio::sync::Mutex<Option<Session>>,
+    login: tokio::sync::Mutex<Login>,
     clock: Arc<dyn Clock>,
+}
+
+/// How long no login is tried after the backbone refused the client's credentials: longer than
+/// ABDM's eight-minute lock-out, so a client with a wrong secret never earns one.
+pub const LOGIN_REFUSED_PAUSE: Duration = Duration::from_secs(10 * 60);
+
+/// The gateway session, or why none is being asked for.
+#[derive(Default)]
+struct Login {
+    session: Option<Session>,
+    /// Until when (the client's clock, ms) no login is tried, and what calls get meanwhile.
+    paused: Option<(i64, Pause)>,
+}
+
+enum Pause {
+    /// The credentials were refused.
+    Refused,
+    /// The gateway asked for a pause longer than a call may wait (`code` is its error code).
+    Throttled { code: String },
+}
+
+impl Pause {
+    fn error(&self) -> Error {
+        match self {
+            Pause::Refused => Error::Unauthorized,
+            Pause::Throttled { code } => Error::Backbone { status: 429, code: code.clone() },
+        }
+    }
+}
+
+/// A login that failed, and how long to wait before the next one (none: try at the next call).
+struct LoginFailed {
+    error: Error,
+    pause: Option<(Duration, Pause)>,
 }
 
 struct Session {
@@ -108,7 +147,7 @@ impl Backbone {
             .no_proxy()
             .build()
             .map_err(|_| Error::InvalidInput("the HTTP client could not be set up".into()))?;
-        Ok(Backbone { http, config, session: tokio::sync::Mutex::new(None), clock })
+        Ok(Backbone { http, config, login: tokio::sync::Mutex::new(Login::default()), clock })
     }
 
     pub fn config(&self) -> &BackboneConfig {
@@ -165,12 +204,7 @@ impl Backbone {
             Err(e) => return unsent(&e).map_or(Try::Again { after: None, last: Error::Offline }, Try::Final),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(&resp);
         let body = match resp.bytes().await {
             Ok(b) => b.to_vec(),
             // The answer broke off: whether the call was applied is unknown, and the same
@@ -211,36 +245,54 @@ impl Backbone {
     }
 
     /// The cached access token, fetched or refreshed when it is missing or close to expiry.
+    /// While logging in is paused, fails at once with the reason, sending nothing.
     async fn access_token(&self) -> Result<Zeroizing<String>> {
-        let mut session = self.session.lock().await;
+        let mut login = self.login.lock().await;
         let now = self.clock.now_ms();
-        if let Some(s) = session.as_ref()
+        if let Some(s) = login.session.as_ref()
             && now < s.refresh_at_ms
             && now < s.expires_at_ms
         {
             return Ok(s.token.clone());
         }
-        let fresh = self.open_session().await?;
-        let token = fresh.token.clone();
-        *session = Some(fresh);
-        Ok(token)
+        if let Some((until, why)) = &login.paused
+            && now < *until
+        {
+            return Err(why.error());
+        }
+        login.paused = None;
+        match self.open_session().await {
+            Ok(fresh) => {
+                let token = fresh.token.clone();
+                login.session = Some(fresh);
+                Ok(token)
+            }
+            Err(LoginFailed { error, pause }) => {
+                if let Some((wait, why)) = pause {
+                    let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+                    login.paused = Some((self.clock.now_ms().saturating_add(wait_ms), why));
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Forgets `token` if it is still the cached one (another call may have refreshed it).
     async fn drop_session(&self, token: &str) {
-        let mut session = self.session.lock().await;
-        if session.as_ref().is_some_and(|s| s.token.as_str() == token) {
-            *session = None;
+        let mut login = self.login.lock().await;
+        if login.session.as_ref().is_some_and(|s| s.token.as_str() == token) {
+            login.session = None;
         }
     }
 
-    async fn open_session(&self) -> Result<Session> {
+    async fn open_session(&self) -> std::result::Result<Session, LoginFailed> {
         let body = json!({
             "clientId": self.config.client_id,
             "clientSecret": self.config.client_secret,
             "grantType": "client_credentials",
         });
         let url = self.url(Base::Gateway, "/gateway/v3/sessions");
+        let now_only = |error| LoginFailed { error, pause: None };
         let mut pause = self.config.initial_backoff;
         for attempt in 1..=self.config.max_attempts {
             let request_id = uuid::Uuid::new_v4().to_string();
@@ -252,36 +304,58 @@ impl Backbone {
                 .body(body.to_string())
                 .send()
                 .await;
-            let transient = match sent {
+            let (transient, asked_wait) = match sent {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
+                    let asked_wait = retry_after(&resp);
                     let bytes = resp.bytes().await.map(|b| b.to_vec());
                     match (status, bytes) {
-                        (200..=299, Ok(b)) => return self.read_session(&b),
-                        // A refused login is final: ABDM locks a client out after eight.
+                        (200..=299, Ok(b)) => return self.read_session(&b).map_err(now_only),
+                        // Refused credentials stay refused until someone changes them, and
+                        // each refusal counts towards ABDM's lock-out: pause logging in.
                         (400..=499, Ok(b)) if status != 429 => {
-                            return Err(if status == 401 || wire::is_token_rejection(status, &b) {
-                                Error::Unauthorized
+                            let refused = status == 401 || wire::is_token_rejection(status, &b);
+                            return Err(if refused {
+                                LoginFailed {
+                                    error: Error::Unauthorized,
+                                    pause: Some((LOGIN_REFUSED_PAUSE, Pause::Refused)),
+                                }
                             } else {
-                                wire::refusal(status, &b)
+                                now_only(wire::refusal(status, &b))
                             });
                         }
-                        (_, Ok(b)) => wire::refusal(status, &b),
-                        (_, Err(_)) => Error::Offline,
+                        (429, Ok(b)) => {
+                            let wait = asked_wait.unwrap_or(self.config.initial_backoff);
+                            if wait > self.config.max_retry_after || attempt == self.config.max_attempts {
+                                let code = wire::error_code(&b).unwrap_or_else(|| "none".into());
+                                return Err(LoginFailed {
+                                    error: Error::Backbone { status, code: code.clone() },
+                                    pause: Some((wait, Pause::Throttled { code })),
+                                });
+                            }
+                            (wire::refusal(status, &b), asked_wait)
+                        }
+                        (_, Ok(b)) => (wire::refusal(status, &b), None),
+                        (_, Err(_)) => (Error::Offline, None),
                     }
                 }
                 Err(e) => match unsent(&e) {
-                    Some(final_error) => return Err(final_error),
-                    None => Error::Offline,
+                    Some(final_error) => return Err(now_only(final_error)),
+                    None => (Error::Offline, None),
                 },
             };
             if attempt == self.config.max_attempts {
-                return Err(transient);
+                return Err(now_only(transient));
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(self.config.max_backoff);
+            match asked_wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(self.config.max_backoff);
+                }
+            }
         }
-        Err(Error::Offline)
+        Err(now_only(Error::Offline))
     }
 
     fn read_session(&self, body: &[u8]) -> Result<Session> {
@@ -306,6 +380,15 @@ impl std::fmt::Debug for Backbone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backbone").field("config", &self.config).finish_non_exhaustive()
     }
+}
+
+/// The `Retry-After` of an answer, in seconds (the form ABDM uses).
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// A request that could not be sent for a reason trying again will not mend: the server's

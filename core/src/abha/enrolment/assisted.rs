@@ -9,8 +9,8 @@
 //! period ends.
 
 use super::{
-    DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, NO_BACKBONE, Personal,
-    UNTRUSTED_BACKBONE, error_code, is_transient,
+    DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, Personal, error_code, halts_the_queue,
+    is_transient,
 };
 use crate::abha::aadhaar::seal_aadhaar;
 use crate::abha::personal::Mobile;
@@ -24,6 +24,14 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::{Zeroize, Zeroizing};
+
+/// What became of one submission.
+enum Submission {
+    /// The backbone answered for this citizen: created, already existed or rejected.
+    Answered(EnrolmentOutcome),
+    /// It stays queued; `halt` when the same failure would meet every other one too.
+    Waiting { halt: bool },
+}
 
 /// Submissions a drain keeps in flight at once.
 const SUBMISSIONS_IN_FLIGHT: usize = 4;
@@ -277,19 +285,25 @@ impl crate::Locker {
             }
         };
         // A few submissions in flight at once: a slow answer or a `Retry-After` holds up one
-        // citizen, not the queue. Once one finds no network (or a server that is not the
-        // backbone), no further one is sent.
-        let offline = AtomicBool::new(false);
-        let offline = &offline;
+        // citizen, not the queue. Once one fails in a way every other one would too (no
+        // network, a server that is not the backbone, our credentials refused, the backbone
+        // asking for a long pause), no further one is sent.
+        let halted = AtomicBool::new(false);
+        let halted = &halted;
         let mut results = futures_util::stream::iter(queued)
             .map(|mut row| async move {
-                if offline.load(Ordering::SeqCst) {
+                if halted.load(Ordering::SeqCst) {
                     return Ok((row, None));
                 }
-                let done = self.submit_one(backbone, &mut row).await?;
-                if done.is_none() && matches!(row.last_error.as_deref(), Some(NO_BACKBONE | UNTRUSTED_BACKBONE)) {
-                    offline.store(true, Ordering::SeqCst);
-                }
+                let done = match self.submit_one(backbone, &mut row).await? {
+                    Submission::Answered(outcome) => Some(outcome),
+                    Submission::Waiting { halt } => {
+                        if halt {
+                            halted.store(true, Ordering::SeqCst);
+                        }
+                        None
+                    }
+                };
                 Ok::<_, Error>((row, done))
             })
             .buffer_unordered(SUBMISSIONS_IN_FLIGHT);
@@ -307,8 +321,8 @@ impl crate::Locker {
         Ok(report)
     }
 
-    /// Sends one queued enrolment; `None` when it stays queued.
-    async fn submit_one(&self, backbone: &Backbone, row: &mut EnrolmentRow) -> Result<Option<EnrolmentOutcome>> {
+    /// Sends one queued enrolment and records what became of it.
+    async fn submit_one(&self, backbone: &Backbone, row: &mut EnrolmentRow) -> Result<Submission> {
         let mut personal = Personal::read(row)?;
         let rid = row.begin_step("submit");
         let answer = {
@@ -341,25 +355,25 @@ impl crate::Locker {
                 personal.write(row)?;
                 row.set_state(EnrolmentState::Submitted);
                 row.last_error = None;
-                (Some(outcome), format!("outcome={}", outcome.code()))
+                (outcome, format!("outcome={}", outcome.code()))
             }
             Err(e) if is_transient(&e) => {
                 row.attempts += 1;
                 row.last_error = Some(error_code(&e));
                 self.store()?.update_enrolment(row, None)?;
-                return Ok(None);
+                return Ok(Submission::Waiting { halt: halts_the_queue(&e) });
             }
             Err(e) => {
                 row.set_state(EnrolmentState::Rejected);
                 row.reason = Some(rejection_reason(&e));
                 row.last_error = Some(error_code(&e));
                 row.end_step();
-                (Some(EnrolmentOutcome::Rejected), format!("outcome=rejected code={}", error_code(&e)))
+                (EnrolmentOutcome::Rejected, format!("outcome=rejected code={}", error_code(&e)))
             }
         };
-        row.outcome = outcome.map(|o| o.code().to_string());
+        row.outcome = Some(outcome.code().to_string());
         self.store()?.update_enrolment(row, Some(("enrolment.submitted", &detail)))?;
-        Ok(outcome)
+        Ok(Submission::Answered(outcome))
     }
 
     /// The ABHA card (PNG) of a submitted enrolment, to show the citizen.

@@ -242,16 +242,19 @@ pub(crate) fn is_transient(e: &Error) -> bool {
     }
 }
 
-/// `last_error` when the backbone could not be reached.
-pub(crate) const NO_BACKBONE: &str = "offline";
-/// `last_error` when the server's certificate was refused.
-pub(crate) const UNTRUSTED_BACKBONE: &str = "untrusted-backbone";
+/// True for transient failures that say nothing about the citizen and would meet every other
+/// queued enrolment too: no network, a server that is not the backbone, our own credentials
+/// refused (each refused login counts towards ABDM's lock-out), or the backbone asking for a
+/// pause longer than a call waits. A drain stops sending at the first.
+pub(crate) fn halts_the_queue(e: &Error) -> bool {
+    matches!(e, Error::Offline | Error::UntrustedBackbone | Error::Unauthorized | Error::Backbone { status: 429, .. })
+}
 
 /// A short code for a failure, for `last_error` (never personal data).
 pub(crate) fn error_code(e: &Error) -> String {
     match e {
-        Error::Offline => NO_BACKBONE.into(),
-        Error::UntrustedBackbone => UNTRUSTED_BACKBONE.into(),
+        Error::Offline => "offline".into(),
+        Error::UntrustedBackbone => "untrusted-backbone".into(),
         Error::Unauthorized => "unauthorized".into(),
         Error::Backbone { status, code } => format!("http-{status}:{code}"),
         other => format!("{other}"),

@@ -291,6 +291,16 @@ class EnrolmentTest {
         assertTrue(l.enrolments().isEmpty())
     }
 
+    @Test fun `a refused client secret is not tried again at once, so the client id is never locked out`() = runBlocking<Unit> {
+        val l = locker()
+        Backbone(sandboxConfig(sandbox.url).copy(clientSecret = "a-secret-from-last-year")).use { stale ->
+            repeat(3) { assertFailsWith<LockerException.Unauthorized> { l.refreshBackboneKey(stale) } }
+        }
+        val stats = sandbox.stats()
+        assertEquals(1L to 0L, stats.loginsRefused to stats.lockouts, "one refused login, then a pause")
+        l.refreshBackboneKey(backbone)
+    }
+
     @Test fun `a backbone config's defaults are the sandbox's and plain HTTP is for this machine only`() {
         val url = sandbox.url
         assertEquals(sandboxConfig(url), BackboneConfig(gatewayUrl = url, abhaUrl = "$url/abha/api"))
@@ -367,7 +377,7 @@ private fun verhoeff(digits: String): Int {
 }
 
 /** What `/admin/stats` counts. */
-private data class SandboxStats(val demographicApplied: Long, val duplicates: Long)
+private data class SandboxStats(val demographicApplied: Long, val duplicates: Long, val loginsRefused: Long, val lockouts: Long)
 
 /** A `locker sandbox serve` process on a free loopback port, and its admin routes. */
 private class Sandbox private constructor(private val process: Process, val url: String) {
@@ -414,7 +424,7 @@ private class Sandbox private constructor(private val process: Process, val url:
     fun stats(): SandboxStats {
         val body = request("GET", "/admin/stats")
         fun field(name: String) = assertNotNull(Regex(""""$name"\s*:\s*(\d+)""").find(body), body).groupValues[1].toLong()
-        return SandboxStats(field("demographicApplied"), field("duplicates"))
+        return SandboxStats(field("demographicApplied"), field("duplicates"), field("loginsRefused"), field("lockouts"))
     }
 
     private fun request(method: String, path: String, json: String? = null): String {
