@@ -191,7 +191,7 @@ pub struct Enrolment {
 #[uniffi::remote(Record)]
 pub struct CitizenDetails {
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub birth_date: String,
     pub mobile: String,
     pub address: String,

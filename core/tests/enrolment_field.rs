@@ -172,7 +172,7 @@ async fn capture_needs_the_backbone_key_once_and_refuses_bad_details_without_sto
         },
         {
             let mut c = citizen("Sunita Pawar", "9822000000");
-            c.gender = "x".into();
+            c.gender = locker_core::Gender::Unknown;
             c
         },
         {

@@ -149,7 +149,7 @@ def test_five_wrong_otps_lock_the_transaction_and_a_new_otp_starts_it_again(lock
     assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
 
 
-PEOPLE = [("Sunita Devi", "F"), ("Ramesh Yadav", "M"), ("Kiran Kumari", "F")]
+PEOPLE = [("Sunita Devi", hl.Gender.FEMALE), ("Ramesh Yadav", hl.Gender.MALE), ("Kiran Kumari", hl.Gender.FEMALE)]
 
 
 def citizen(person, rng) -> "hl.CitizenDetails":
@@ -179,6 +179,8 @@ def test_a_field_workers_captures_wait_offline_are_submitted_later_handed_over_a
     run(locker.refresh_backbone_key(backbone))
     with pytest.raises(hl.LockerError.InvalidInput):
         locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), mistyped(valid_aadhaar(rng)), consent)
+    with pytest.raises(hl.LockerError.InvalidInput):  # ABDM's demographic enrolment needs M, F or O
+        locker.capture_enrolment(session.id, citizen(("Sunita Devi", hl.Gender.UNKNOWN), rng), valid_aadhaar(rng), consent)
 
     # In the village: no network at all.
     captured = [locker.capture_enrolment(session.id, citizen(p, rng), valid_aadhaar(rng), consent) for p in PEOPLE]

@@ -7,7 +7,8 @@
 use super::{percentile_ms, print_figures, round, timed};
 use crate::{CliResult, Failure};
 use locker_core::{
-    Backbone, BackboneConfig, CitizenDetails, ConsentCapture, DatabaseKey, EnrolmentOutcome, EnrolmentState, Locker,
+    Backbone, BackboneConfig, CitizenDetails, ConsentCapture, DatabaseKey, EnrolmentOutcome, EnrolmentState, Gender,
+    Locker,
 };
 use locker_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig};
 use serde_json::json;
@@ -25,7 +26,7 @@ const LAST: [&str; 12] =
 pub fn citizen(i: u64) -> (CitizenDetails, String) {
     let details = CitizenDetails {
         name: format!("{} {}", FIRST[i as usize % FIRST.len()], LAST[(i as usize / FIRST.len()) % LAST.len()]),
-        gender: if i.is_multiple_of(2) { "F" } else { "M" }.into(),
+        gender: if i.is_multiple_of(2) { Gender::Female } else { Gender::Male },
         birth_date: format!("{}-{:02}-{:02}", 1950 + i % 50, 1 + i % 12, 1 + i % 28),
         mobile: format!("9{:09}", 100_000_000 + i),
         address: format!("House {}, Ward {}, Rampur village", 1 + i % 200, 1 + i % 9),

@@ -8,7 +8,7 @@ use super::{ensure, files_containing, ms, say, step};
 use crate::{CliResult, Failure};
 use locker_core::{
     Backbone, BackboneConfig, CitizenDetails, ConsentCapture, DatabaseKey, Enrolment, EnrolmentFilter,
-    EnrolmentOutcome, EnrolmentState, Locker,
+    EnrolmentOutcome, EnrolmentState, Gender, Locker,
 };
 use locker_sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
@@ -16,7 +16,7 @@ use std::time::Instant;
 
 struct Citizen {
     name: &'static str,
-    gender: &'static str,
+    gender: Gender,
     birth: &'static str,
     mobile: &'static str,
     aadhaar: String,
@@ -31,9 +31,9 @@ fn citizens() -> [Citizen; 3] {
         aadhaar: locker_sandbox::test_aadhaar(n),
     };
     [
-        c("Savitri Devi", "F", "1961-08-15", "9876501234", 4_200_001),
-        c("Ramesh Chandra Yadav", "M", "1978-05-20", "9123405678", 4_200_002),
-        c("Nasreen Bano", "F", "1994-02-03", "8765409876", 4_200_003),
+        c("Savitri Devi", Gender::Female, "1961-08-15", "9876501234", 4_200_001),
+        c("Ramesh Chandra Yadav", Gender::Male, "1978-05-20", "9123405678", 4_200_002),
+        c("Nasreen Bano", Gender::Female, "1994-02-03", "8765409876", 4_200_003),
     ]
 }
 
@@ -77,7 +77,7 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
     for c in &people {
         let details = CitizenDetails {
             name: c.name.into(),
-            gender: c.gender.into(),
+            gender: c.gender,
             birth_date: c.birth.into(),
             mobile: c.mobile.into(),
             address: "Ward 4, Sitapur Road, Bari village".into(),

@@ -11,7 +11,7 @@ use crate::records::format_ms;
 use crate::store::Context;
 use crate::{CliResult, Failure};
 use locker_core::{
-    CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, Error, Locker, SubmitReport, WorkerSession,
+    CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, Error, Gender, Locker, SubmitReport, WorkerSession,
 };
 use serde_json::json;
 use std::path::Path;
@@ -67,7 +67,7 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
     }
     let details = CitizenDetails {
         name: p.value(&c.name, "Name (as on the Aadhaar card)", "--name")?,
-        gender: p.value(&c.gender, "Gender (M, F or O)", "--gender")?,
+        gender: Gender::parse(&p.value(&c.gender, "Gender (M, F or O)", "--gender")?),
         birth_date: p.value(&c.birth_date, "Birth date (YYYY-MM-DD, or YYYY)", "--birth-date")?,
         mobile: p.value(&a.mobile, "Mobile (10 digits)", "--mobile")?,
         address: p.value(&c.address, "Address", "--address")?,

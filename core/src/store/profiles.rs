@@ -39,6 +39,19 @@ impl Gender {
     }
 }
 
+// Stored (inside sealed enrolment details) as ABDM's letter, so the JSON reads as it always did.
+impl serde::Serialize for Gender {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Gender {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Gender::parse(&String::deserialize(d)?))
+    }
+}
+
 /// A person to add.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewProfile {
@@ -274,5 +287,20 @@ impl Store {
     pub(crate) fn scrub_wal(&self) -> Result<()> {
         self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gender;
+
+    #[test]
+    fn gender_is_stored_as_abdms_letter_and_details_stored_before_the_enum_still_read() {
+        assert_eq!(serde_json::to_string(&Gender::Female).unwrap(), "\"F\"");
+        for (stored, g) in
+            [("\"M\"", Gender::Male), ("\"f\"", Gender::Female), ("\"O\"", Gender::Other), ("\"x\"", Gender::Unknown)]
+        {
+            assert_eq!(serde_json::from_str::<Gender>(stored).unwrap(), g);
+        }
     }
 }

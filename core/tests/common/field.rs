@@ -2,7 +2,7 @@
 //! all), valid Aadhaar numbers and citizens to capture.
 
 use locker_core::abha::verhoeff_check_digit;
-use locker_core::{Backbone, BackboneConfig, CitizenDetails, ConsentCapture};
+use locker_core::{Backbone, BackboneConfig, CitizenDetails, ConsentCapture, Gender};
 use locker_sandbox::{Sandbox, SandboxConfig};
 use std::time::Duration;
 
@@ -39,7 +39,7 @@ pub fn aadhaar(n: u64) -> String {
 pub fn citizen(name: &str, mobile: &str) -> CitizenDetails {
     CitizenDetails {
         name: name.into(),
-        gender: "F".into(),
+        gender: Gender::Female,
         birth_date: "1988-04-12".into(),
         mobile: mobile.into(),
         address: "House 12, Ward 3, Chandrapur village".into(),

@@ -175,7 +175,7 @@ final class EnrolmentTests: StoreTestCase {
         let session = try store.startWorkerSession(workerId: "asha-0412", deviceId: "tablet-77", retentionDays: 3)
         XCTAssertEqual(session.retentionMs, 3 * 86_400_000)
         let consent = ConsentCapture(language: "hi", textVersion: "1.4")
-        let people = [("Sunita Devi", "F"), ("Ramesh Yadav", "M"), ("Kiran Kumari", "F")]
+        let people: [(String, Gender)] = [("Sunita Devi", .female), ("Ramesh Yadav", .male), ("Kiran Kumari", .female)]
 
         assertThrows(.BackboneKeyMissing, try store.captureEnrolment(
             sessionId: session.id, details: citizen(people[0], &rng), aadhaar: validAadhaar(&rng), consent: consent
@@ -183,6 +183,9 @@ final class EnrolmentTests: StoreTestCase {
         try await store.refreshBackboneKey(backbone: backbone)
         assertThrowsInvalidInput(try store.captureEnrolment(
             sessionId: session.id, details: citizen(people[0], &rng), aadhaar: mistyped(validAadhaar(&rng)), consent: consent
+        ))
+        assertThrowsInvalidInput(try store.captureEnrolment(
+            sessionId: session.id, details: citizen(("Sunita Devi", .unknown), &rng), aadhaar: validAadhaar(&rng), consent: consent
         ))
 
         // In the village: no network at all.
@@ -361,7 +364,7 @@ final class EnrolmentTests: StoreTestCase {
 
     // MARK: Helpers
 
-    private func citizen(_ person: (String, String), _ rng: inout Seeded) -> CitizenDetails {
+    private func citizen(_ person: (String, Gender), _ rng: inout Seeded) -> CitizenDetails {
         CitizenDetails(
             name: person.0, gender: person.1,
             birthDate: "19\(rng.next(50...98))-0\(rng.next(1...9))-1\(rng.next(0...9))",

@@ -40,8 +40,8 @@ const SUBMISSIONS_IN_FLIGHT: usize = 4;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CitizenDetails {
     pub name: String,
-    /// `M`, `F` or `O`.
-    pub gender: String,
+    /// Male, female or other (`Unknown` is refused).
+    pub gender: Gender,
     /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
     pub birth_date: String,
     pub mobile: String,
@@ -55,7 +55,6 @@ impl CitizenDetails {
     pub(crate) fn wipe(&mut self) {
         for s in [
             &mut self.name,
-            &mut self.gender,
             &mut self.birth_date,
             &mut self.mobile,
             &mut self.address,
@@ -65,6 +64,7 @@ impl CitizenDetails {
         ] {
             s.zeroize();
         }
+        self.gender = Gender::Unknown;
     }
 
     /// Checks and normalises every field; errors name the field, never its value.
@@ -76,10 +76,9 @@ impl CitizenDetails {
         if self.name.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
             return Err(Error::InvalidInput("the name must not contain digits".into()));
         }
-        self.gender = match Gender::parse(&self.gender) {
-            Gender::Unknown => return Err(Error::InvalidInput("gender must be M, F or O".into())),
-            g => g.code().to_string(),
-        };
+        if self.gender == Gender::Unknown {
+            return Err(Error::InvalidInput("the gender must be male, female or other".into()));
+        }
         let born = crate::time::parse_date(&self.birth_date)
             .filter(|_| self.birth_date.len() == 4 || self.birth_date.len() == 10)
             .ok_or_else(|| Error::InvalidInput("the birth date must be YYYY-MM-DD or YYYY".into()))?;
@@ -332,7 +331,7 @@ impl crate::Locker {
             let demographics = Demographics {
                 sealed_aadhaar: sealed,
                 name: &d.name,
-                gender: &d.gender,
+                gender: d.gender.code(),
                 birth_date: &d.birth_date,
                 mobile: &d.mobile,
                 address: &d.address,
@@ -400,7 +399,7 @@ impl crate::Locker {
             _ => d.birth_date.clone(),
         };
         Ok(serde_json::json!({
-            "hidn": p.abha_number, "hid": p.abha_address, "name": d.name, "gender": d.gender,
+            "hidn": p.abha_number, "hid": p.abha_address, "name": d.name, "gender": d.gender.code(),
             "statelgd": d.state_code, "distlgd": d.district_code, "dob": dob,
             "mobile": d.mobile, "address": d.address,
         })

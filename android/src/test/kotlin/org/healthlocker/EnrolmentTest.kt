@@ -172,7 +172,7 @@ class EnrolmentTest {
         val session = l.startWorkerSession("asha-0412", "tablet-77", retentionDays = 3)
         assertEquals(3L * 86_400_000, session.retentionMs)
         val consent = ConsentCapture(language = "hi", textVersion = "1.4")
-        val people = listOf("Sunita Devi" to "F", "Ramesh Yadav" to "M", "Kiran Kumari" to "F")
+        val people = listOf("Sunita Devi" to Gender.FEMALE, "Ramesh Yadav" to Gender.MALE, "Kiran Kumari" to Gender.FEMALE)
 
         assertFailsWith<LockerException.BackboneKeyMissing>("capture seals to a key fetched beforehand") {
             l.captureEnrolment(session.id, citizen(people[0], rnd), validAadhaar(rnd), consent)
@@ -180,6 +180,9 @@ class EnrolmentTest {
         l.refreshBackboneKey(backbone)
         assertFailsWith<LockerException.InvalidInput> {
             l.captureEnrolment(session.id, citizen(people[0], rnd), "234567890123", consent)
+        }
+        assertFailsWith<LockerException.InvalidInput>("demographic enrolment needs male, female or other") {
+            l.captureEnrolment(session.id, citizen("Sunita Devi" to Gender.UNKNOWN, rnd), validAadhaar(rnd), consent)
         }
 
         // In the village: no network at all.
@@ -333,7 +336,7 @@ class EnrolmentTest {
         }
     }
 
-    private fun citizen(person: Pair<String, String>, rnd: Random) = CitizenDetails(
+    private fun citizen(person: Pair<String, Gender>, rnd: Random) = CitizenDetails(
         name = person.first, gender = person.second, birthDate = "19${rnd.nextInt(50, 99)}-0${rnd.nextInt(1, 9)}-1${rnd.nextInt(0, 9)}",
         mobile = mobile(rnd), address = "Ward 4, Chikkaballapur", stateCode = "29", districtCode = "572", pinCode = "562101",
     )
