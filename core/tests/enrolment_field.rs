@@ -280,13 +280,19 @@ async fn wrong_client_credentials_are_reported_as_such_and_not_tried_again_at_on
     let sb = sandbox();
     let mut c = fast(BackboneConfig::sandbox(&sb.url()));
     c.client_secret = "not-the-secret".into();
-    let bb = Backbone::new(c).unwrap();
+    let clock = ShiftedClock::new();
+    let bb = Backbone::with_clock(c, clock.clone()).unwrap();
     let dir = tempdir().unwrap();
     let locker = Locker::create(dir.path(), key()).unwrap();
     for _ in 0..3 {
         assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
     }
     assert_eq!(sb.stats().logins_refused, 1, "a refused login pauses logging in");
+    // The phone's clock is set back a day: the pause ends, rather than lasting a day longer.
+    clock.advance_ms(-DAY_MS);
+    assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
+    assert!(matches!(locker.refresh_backbone_key(&bb).await, Err(Error::Unauthorized)));
+    assert_eq!(sb.stats().logins_refused, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,8 +40,9 @@ pub const LOGIN_REFUSED_PAUSE: Duration = Duration::from_secs(10 * 60);
 #[derive(Default)]
 struct Login {
     session: Option<Session>,
-    /// Until when (the client's clock, ms) no login is tried, and what calls get meanwhile.
-    paused: Option<(i64, Pause)>,
+    /// When (the client's clock, ms) logging in was paused, until when, and what calls get
+    /// meanwhile.
+    paused: Option<(i64, i64, Pause)>,
 }
 
 enum Pause {
@@ -255,8 +256,10 @@ impl Backbone {
         {
             return Ok(s.token.clone());
         }
-        if let Some((until, why)) = &login.paused
-            && now < *until
+        // A clock set back (a cheap phone's wrong date, mended) ends the pause rather than
+        // stretching it by however far the clock moved.
+        if let Some((since, until, why)) = &login.paused
+            && (*since..*until).contains(&now)
         {
             return Err(why.error());
         }
@@ -270,7 +273,8 @@ impl Backbone {
             Err(LoginFailed { error, pause }) => {
                 if let Some((wait, why)) = pause {
                     let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-                    login.paused = Some((self.clock.now_ms().saturating_add(wait_ms), why));
+                    let since = self.clock.now_ms();
+                    login.paused = Some((since, since.saturating_add(wait_ms), why));
                 }
                 Err(error)
             }
