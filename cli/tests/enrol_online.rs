@@ -102,10 +102,12 @@ fn a_newcomer_enrols_on_their_own_phone_answering_the_prompts() {
     assert_eq!(sandbox.accounts().len(), 1);
 }
 
-#[test]
-fn sandbox_serve_says_where_it_listens_and_a_script_enrols_against_it() {
+/// `locker sandbox serve --port 0` and `extra` as a child process, and the URL it says it
+/// listens on (its first line).
+fn serve(extra: &[&str]) -> (std::process::Child, String) {
     let mut server = Command::new(BIN)
         .args(["sandbox", "serve", "--port", "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -113,6 +115,12 @@ fn sandbox_serve_says_where_it_listens_and_a_script_enrols_against_it() {
     let mut first = String::new();
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
     let url = first.trim_end().strip_prefix("locker-sandbox listening on ").expect(&first).to_string();
+    (server, url)
+}
+
+#[test]
+fn sandbox_serve_says_where_it_listens_and_a_script_enrols_against_it() {
+    let (mut server, url) = serve(&[]);
     let port: u16 = url.strip_prefix("http://127.0.0.1:").expect(&url).parse().unwrap();
     assert_ne!(port, 0);
     let printed = stream(server.stderr.take().unwrap());
@@ -242,15 +250,7 @@ fn enrolment_mistakes_get_one_clear_line_without_the_numbers() {
 
 #[test]
 fn over_https_the_backbone_is_trusted_only_through_its_root_and_pins() {
-    let mut server = Command::new(BIN)
-        .args(["sandbox", "serve", "--port", "0", "--tls"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim_end().strip_prefix("locker-sandbox listening on ").expect(&first).to_string();
+    let (mut server, url) = serve(&["--tls"]);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sandbox/tls/root.pem");
     let pin = |pem| locker_core::sync::pin_of_certificate(pem).unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::field::{aadhaar, backbone, citizen, consent, fast, sandbox, unreachable};
+use common::field::{aadhaar, backbone, citizen, consent, fast, sandbox, stale_secret, unreachable};
 use common::key;
 use locker_core::sync::client::LOGIN_REFUSED_PAUSE;
 use locker_core::{
@@ -278,10 +278,8 @@ async fn the_gateway_session_is_reused_refreshed_and_dropped_when_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_client_credentials_are_reported_as_such_and_not_tried_again_at_once() {
     let sb = sandbox();
-    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
-    c.client_secret = "not-the-secret".into();
     let clock = ShiftedClock::new();
-    let bb = Backbone::with_clock(c, clock.clone()).unwrap();
+    let bb = Backbone::with_clock(stale_secret(&sb), clock.clone()).unwrap();
     let dir = tempdir().unwrap();
     let locker = Locker::create(dir.path(), key()).unwrap();
     for _ in 0..3 {
@@ -302,9 +300,7 @@ async fn a_wrong_client_secret_never_gets_the_client_locked_out_however_long_the
     for n in 0..12 {
         capture(&f, 200 + n);
     }
-    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
-    c.client_secret = "a-secret-from-last-year".into();
-    let stale = Backbone::with_clock(c, f.clock.clone()).unwrap();
+    let stale = Backbone::with_clock(stale_secret(&sb), f.clock.clone()).unwrap();
     // The app tries on every change of network, as apps do.
     for _ in 0..10 {
         let r = f.locker.submit_enrolments(&stale, None).await.unwrap();
@@ -335,10 +331,8 @@ async fn a_locked_out_client_waits_out_the_lock_instead_of_deepening_it() {
     }
     // Other devices sharing the client id, with a stale secret, got it locked out.
     for _ in 0..8 {
-        let mut c = fast(BackboneConfig::sandbox(&sb.url()));
-        c.client_secret = "stale".into();
         let other = Locker::create(tempdir().unwrap().path(), key()).unwrap();
-        assert!(other.refresh_backbone_key(&Backbone::new(c).unwrap()).await.is_err());
+        assert!(other.refresh_backbone_key(&Backbone::new(stale_secret(&sb)).unwrap()).await.is_err());
     }
     assert_eq!(sb.stats().lockouts, 1);
     let bb = Backbone::with_clock(fast(BackboneConfig::sandbox(&sb.url())), f.clock.clone()).unwrap();

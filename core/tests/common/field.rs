@@ -22,6 +22,13 @@ pub fn backbone(sb: &Sandbox) -> Backbone {
     Backbone::new(fast(BackboneConfig::sandbox(&sb.url()))).unwrap()
 }
 
+/// The sandbox's backbone as a device with an out-of-date client secret is configured for it.
+pub fn stale_secret(sb: &Sandbox) -> BackboneConfig {
+    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
+    c.client_secret = "a-secret-from-last-year".into();
+    c
+}
+
 /// A backbone that cannot be reached: a loopback port nobody listens on.
 pub fn unreachable() -> Backbone {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
