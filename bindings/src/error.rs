@@ -18,6 +18,9 @@ pub enum LockerError {
         found: i64,
         supported: i64,
     },
+    StoreExists {
+        found: String,
+    },
     InvalidInput {
         reason: String,
     },
@@ -79,6 +82,7 @@ impl From<locker_core::Error> for LockerError {
             E::WrongKey => LockerError::WrongKey,
             E::Corrupt(m) => LockerError::Corrupt { reason: m },
             E::IncompatibleVersion { found, supported } => LockerError::IncompatibleVersion { found, supported },
+            E::StoreExists { found } => LockerError::StoreExists { found },
             E::InvalidInput(m) => LockerError::InvalidInput { reason: m },
             E::NotFound(what) => LockerError::NotFound { what: what.into() },
             E::Duplicate { existing } => LockerError::Duplicate { existing },

@@ -42,6 +42,12 @@ impl Locker {
         run(|| self.core.store()?.rekey(DatabaseKey::take(new_key)?))
     }
 
+    /// What opening the store did that the user should hear of (a key check file written
+    /// again, …); empty for a store that opened as it was left.
+    pub fn notices(&self) -> Result<Vec<locker_core::OpenNotice>, LockerError> {
+        run(|| Ok(self.core.store()?.notices().to_vec()))
+    }
+
     /// Closes the store and releases it for another open; later calls raise `Closed`. (Not
     /// `close`: Kotlin's generated `close()` already frees the object itself.)
     pub fn close_store(&self) -> Result<(), LockerError> {

@@ -4,8 +4,8 @@
 
 use locker_core::{
     AttachmentInfo, AuditEntry, AuditVerification, CheckReport, CitizenDetails, ConsentCapture, Enrolment,
-    EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, NewProfile, Profile, RecordPage,
-    RecordQuery, RecordSummary, SubmitReport, WorkerSession,
+    EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, NewProfile, OpenNotice, Profile,
+    RecordPage, RecordQuery, RecordSummary, SubmitReport, WorkerSession,
 };
 
 #[uniffi::remote(Enum)]
@@ -14,6 +14,11 @@ pub enum Gender {
     Female,
     Other,
     Unknown,
+}
+
+#[uniffi::remote(Enum)]
+pub enum OpenNotice {
+    KeyCheckRewritten { was_damaged: bool },
 }
 
 #[uniffi::remote(Enum)]
@@ -129,6 +134,8 @@ pub struct CheckReport {
     pub attachments_checked: u64,
     pub damaged_attachments: Vec<String>,
     pub incomplete_records: Vec<String>,
+    pub stray_files: Vec<String>,
+    pub notes: Vec<String>,
     pub problems: Vec<String>,
 }
 

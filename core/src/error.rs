@@ -18,6 +18,10 @@ pub enum Error {
     /// The store was written by a newer version of healthlocker and was left alone.
     #[error("the store has schema version {found}; this build reads up to {supported}")]
     IncompatibleVersion { found: i64, supported: i64 },
+    /// The directory already holds parts of a store (`found` names them: file names and counts,
+    /// nothing else); a new store is never made over them.
+    #[error("this directory already holds parts of a store ({found}): open it with its key instead")]
+    StoreExists { found: String },
     /// The caller gave something this API cannot accept.
     #[error("invalid input: {0}")]
     InvalidInput(String),

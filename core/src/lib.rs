@@ -31,6 +31,6 @@ pub use locker::{Locker, StoreGuard};
 pub use store::enrolments::WorkerSession;
 pub use store::{
     AttachmentInfo, AttachmentReader, AttachmentUpload, AuditEntry, AuditVerification, CheckReport, Gender,
-    ImportOptions, NewProfile, Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
+    ImportOptions, NewProfile, OpenNotice, Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
 };
 pub use sync::{AbhaProfile, Backbone, BackboneConfig};

@@ -30,6 +30,12 @@ fn pattern(n: u64) -> Pattern {
     Pattern { left: n, state: 42 }
 }
 
+fn pattern_bytes(n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    pattern(n).read_to_end(&mut out).unwrap();
+    out
+}
+
 fn read_all(s: &Store, id: &str) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     s.open_attachment(id)?.read_to_end(&mut out).map_err(Error::from)?;
@@ -92,25 +98,59 @@ fn any_change_to_an_attachment_file_is_tampering() {
 }
 
 #[test]
-fn leftovers_of_a_crash_are_cleaned_when_the_store_opens() {
+fn opening_settles_what_a_crash_left_and_touches_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
     let (mut s, owner) = store_with_owner(dir.path(), &k);
     let kept = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
     let lost = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
+    let unrenamed = s.add_attachment(&owner.id, "image/png", &mut pattern(3000)).unwrap();
     drop(s);
     let att = dir.path().join("attachments");
-    // A write killed before its rename, a file whose row never committed, a file that vanished.
+    // A write killed before its row committed; one killed between its commit and its rename; a
+    // file no row names; a file of another name; a file that vanished (outside damage).
     fs::write(att.join("0b9c1f7e-0000-4000-8000-000000000001.tmp"), b"half").unwrap();
+    fs::rename(file_of(dir.path(), &unrenamed.id), att.join(format!("{}.tmp", unrenamed.id))).unwrap();
     fs::write(att.join("0b9c1f7e-0000-4000-8000-000000000002.hla"), b"orphan").unwrap();
+    fs::write(att.join("notes.txt"), b"mine").unwrap();
+    fs::write(dir.path().join("README.txt"), b"mine too").unwrap();
     fs::remove_file(file_of(dir.path(), &lost.id)).unwrap();
+
     let s = Store::open(dir.path(), Keying::Key(k)).unwrap();
-    let names: Vec<String> = walk(&att).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, vec![format!("{}.hla", kept.id)]);
-    let ids: Vec<String> = s.attachments(&owner.id).unwrap().into_iter().map(|a| a.id).collect();
-    assert_eq!(ids, vec![kept.id.clone()]);
-    assert_eq!(s.audit_entries(1).unwrap()[0].action, "attachment.missing");
-    assert!(s.check().unwrap().is_ok());
+    let mut names: Vec<String> =
+        walk(&att).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected = vec![
+        "0b9c1f7e-0000-4000-8000-000000000002.hla".to_string(),
+        format!("{}.hla", kept.id),
+        format!("{}.hla", unrenamed.id),
+        "notes.txt".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(names, expected, "only the uncommitted temporary went; the committed one was put in place");
+    assert_eq!(read_all(&s, &unrenamed.id).unwrap(), pattern_bytes(3000));
+    assert!(dir.path().join("README.txt").exists());
+    // Every row stays, the vanished file's too: `check` reports it instead of opening forgetting it.
+    assert_eq!(s.attachments(&owner.id).unwrap().len(), 3);
+    let report = s.check().unwrap();
+    assert_eq!(report.damaged_attachments, vec![lost.id.clone()]);
+    assert_eq!(
+        report.stray_files,
+        vec!["README.txt", "attachments/0b9c1f7e-0000-4000-8000-000000000002.hla", "attachments/notes.txt"]
+    );
+    assert!(report.notes[0].contains("3 files") && report.notes[0].contains("left alone"), "{:?}", report.notes);
+    assert!(!report.is_ok());
+}
+
+#[test]
+fn an_attachment_committed_but_not_yet_renamed_is_read_from_its_temporary_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let a = s.add_attachment(&owner.id, "application/pdf", &mut pattern(70_000)).unwrap();
+    let att = dir.path().join("attachments");
+    fs::rename(file_of(dir.path(), &a.id), att.join(format!("{}.tmp", a.id))).unwrap();
+    assert_eq!(read_all(&s, &a.id).unwrap(), pattern_bytes(70_000));
+    assert!(s.check().unwrap().is_ok(), "{:?}", s.check().unwrap().problems);
 }
 
 #[test]
@@ -125,13 +165,16 @@ fn a_record_whose_inline_data_vanished_fails_export_instead_of_coming_back_short
         {"resource":{"resourceType":"Binary","contentType":"image/jpeg","data":b64}}]}))
     .unwrap();
     let r = s.import_bundle(&owner.id, &bundle, &Default::default()).unwrap();
+    let spliced = s.attachments(&owner.id).unwrap();
     drop(s);
     for f in walk(&dir.path().join("attachments")) {
         fs::remove_file(f).unwrap();
     }
     let mut s = Store::open(dir.path(), Keying::Key(k)).unwrap();
     assert!(matches!(s.export_bundle(&r.id, &mut Vec::new()), Err(Error::Corrupt(_))));
-    assert_eq!(s.check().unwrap().incomplete_records, vec![r.id]);
+    let report = s.check().unwrap();
+    assert_eq!(report.damaged_attachments, vec![spliced[0].id.clone()]);
+    assert!(!report.is_ok());
 }
 
 #[test]

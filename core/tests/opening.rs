@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use locker_core::store::Keying;
-use locker_core::{Error, Store};
+use locker_core::{Error, Locker, OpenNotice, Store};
 use std::fs;
 
 #[test]
@@ -43,10 +43,65 @@ fn without_its_key_check_a_store_still_tells_a_wrong_key_from_damage() {
     let db_before = fingerprint(dir.path())["locker.db"].clone();
     assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
     assert_eq!(fingerprint(dir.path())["locker.db"], db_before);
-    // The right key opens it and the key check is written again.
-    drop(Store::open(dir.path(), Keying::Key(k.clone())).unwrap());
+    // The right key opens it, the key check is written again, and the user hears of it.
+    let s = Store::open(dir.path(), Keying::Key(k.clone())).unwrap();
+    assert_eq!(s.notices(), &[OpenNotice::KeyCheckRewritten { was_damaged: false }]);
+    assert_eq!(s.audit_entries(1).unwrap()[0].action, "keycheck.rewritten");
+    drop(s);
     assert!(dir.path().join("locker.keycheck").exists());
     assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+    // A damaged one is told apart from a missing one; a store opened as it was left says nothing.
+    let mut bytes = fs::read(dir.path().join("locker.keycheck")).unwrap();
+    bytes[8] ^= 0xff;
+    fs::write(dir.path().join("locker.keycheck"), bytes).unwrap();
+    let s = Store::open(dir.path(), Keying::Key(k.clone())).unwrap();
+    assert_eq!(s.notices(), &[OpenNotice::KeyCheckRewritten { was_damaged: true }]);
+    assert!(s.notices()[0].to_string().contains("damaged"));
+    drop(s);
+    assert!(Store::open(dir.path(), Keying::Key(k)).unwrap().notices().is_empty());
+}
+
+#[test]
+fn a_store_that_lost_its_database_is_damaged_and_nothing_is_built_over_what_remains() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let (l, owner) = locker_with_owner(dir.path(), &k);
+    l.add_attachment(&owner.id, "application/pdf", &mut &b"a scanned report"[..]).unwrap();
+    l.close();
+    fs::remove_file(dir.path().join("locker.db")).unwrap();
+    let before = fingerprint(dir.path());
+
+    // Not "no store": that would invite a new one over the attachments and the key check.
+    let reason = match Locker::open(dir.path(), k.clone()) {
+        Err(Error::Corrupt(reason)) => reason,
+        other => panic!("{:?}", other.err()),
+    };
+    assert!(reason.contains("locker.keycheck") && reason.contains("attachments/ (1 file)"), "{reason}");
+    assert!(reason.contains("locker.db is missing") && !reason.contains("init"), "{reason}");
+    for other_key in [k.clone(), key()] {
+        match Locker::create(dir.path(), other_key.clone()) {
+            Err(Error::StoreExists { found }) => assert_eq!(found, "locker.keycheck, attachments/ (1 file)"),
+            other => panic!("{:?}", other.err()),
+        }
+        assert!(matches!(Locker::open_or_create(dir.path(), other_key), Err(Error::Corrupt(_))));
+    }
+    let mut after = fingerprint(dir.path());
+    after.remove("locker.lock");
+    let mut before = before;
+    before.remove("locker.lock");
+    assert_eq!(after, before, "every file is as it was");
+}
+
+#[test]
+fn a_store_can_be_made_where_a_crashed_create_left_only_its_own_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("attachments")).unwrap();
+    fs::write(dir.path().join("locker.lock"), b"").unwrap();
+    fs::write(dir.path().join("locker.db.next"), b"half a database").unwrap();
+    let k = key();
+    drop(Locker::open_or_create(dir.path(), k.clone()).unwrap());
+    assert!(!dir.path().join("locker.db.next").exists());
+    Locker::open(dir.path(), k).unwrap();
 }
 
 #[test]
@@ -142,7 +197,7 @@ fn creating_over_an_existing_store_is_refused_and_opening_nothing_is_not_found()
     let dir = tempfile::tempdir().unwrap();
     let k = key();
     drop(store_with_owner(dir.path(), &k));
-    assert!(matches!(Store::create(dir.path(), Keying::Key(key())), Err(Error::InvalidInput(_))));
+    assert!(matches!(Store::create(dir.path(), Keying::Key(key())), Err(Error::StoreExists { .. })));
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(Store::open(empty.path(), Keying::Key(k)), Err(Error::NotFound(_))));
 }

@@ -25,7 +25,7 @@ def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store
     lk.close_store()
     before = file_hashes(store_dir)
 
-    with pytest.raises(hl.LockerError.InvalidInput):
+    with pytest.raises(hl.LockerError.StoreExists):
         hl.Locker.create(str(store_dir), hl.generate_key())
 
     assert file_hashes(store_dir) == before
@@ -41,6 +41,38 @@ def test_an_app_starting_opens_its_store_or_makes_it_the_first_time(tmp_path, ke
         hl.Locker.open_or_create(str(tmp_path / "locker"), hl.generate_key())
     with opened(tmp_path / "locker", key, how=hl.Locker.open_or_create) as later:
         assert later.profiles() == [me]
+
+
+def test_an_app_whose_database_file_was_lost_never_gets_a_new_store_over_what_remains(store_dir, key):
+    lk = hl.Locker.create(str(store_dir), key)
+    owner = lk.add_profile(owner_profile())
+    w = lk.begin_attachment(owner.id, "application/pdf")
+    w.write(b"%PDF-1.4 a scanned report")
+    w.finish()
+    lk.close_store()
+    (store_dir / "locker.db").unlink()
+    before = file_hashes(store_dir)
+
+    for other in (key, hl.generate_key()):
+        with pytest.raises(hl.LockerError.Corrupt) as lost:
+            hl.Locker.open_or_create(str(store_dir), other)
+        assert "locker.db is missing" in lost.value.reason
+        with pytest.raises(hl.LockerError.StoreExists) as refused:
+            hl.Locker.create(str(store_dir), other)
+        assert "attachments/ (1 file)" in refused.value.found
+    after = file_hashes(store_dir)
+    assert {k: v for k, v in after.items() if k != "locker.lock"} == {
+        k: v for k, v in before.items() if k != "locker.lock"
+    }
+
+
+def test_a_store_whose_key_check_was_lost_says_so_once_when_opened(store_dir, key):
+    hl.Locker.create(str(store_dir), key).close_store()
+    (store_dir / "locker.keycheck").unlink()
+    with opened(store_dir, key) as lk:
+        assert lk.notices() == [hl.OpenNotice.KEY_CHECK_REWRITTEN(was_damaged=False)]
+    with opened(store_dir, key) as lk:
+        assert lk.notices() == []
 
 
 def test_opening_a_folder_with_no_store_is_not_found(tmp_path, key):

@@ -1,11 +1,12 @@
 //! Attachment files and their rows: PDFs, scans, images, and inline data moved out of bundles.
 //!
-//! A file is written whole under a temporary name, fsynced, renamed, the directory fsynced, and
-//! only then is its row committed; deletion runs the other way (row first, file after). So a
-//! crash can leave a file without a row (removed at the next open) but never a committed row
-//! whose file was not yet durable. Rows whose files have vanished anyway (outside damage) are
-//! removed at open and noted in the audit log; the records that used them then fail export
-//! with `Corrupt` rather than come back silently incomplete.
+//! A file is written whole under a temporary name (`<uid>.tmp`) and fsynced, its row is
+//! committed, and only then is it renamed to `<uid>.hla`; deletion runs the other way (row
+//! first, file after). So a crash leaves at most a `.tmp`: one whose row committed is put in
+//! place at the next open, one without a row is removed (it is ours and holds nothing anyone
+//! stored). Opening never removes anything else: an `.hla` file without a row, a row whose file
+//! has vanished, a file of another name are left as found and reported by `check`; the records
+//! that used a vanished file fail export with `Corrupt` rather than come back incomplete.
 
 use super::io_pipeline::{ReadAhead, WriteBehind};
 use super::{Store, audit, now_ms};
@@ -150,24 +151,23 @@ pub(crate) struct NewFile {
     pub plain_len: u64,
 }
 
-/// An attachment file being written: sealed chunk by chunk into `<uid>.tmp`, made durable and
-/// renamed to `<uid>.hla` by `finish`. Dropped unfinished, it removes its temporary.
+/// An attachment file being written: sealed chunk by chunk into `<uid>.tmp` and made durable by
+/// `finish`; renamed to `<uid>.hla` once its row is committed. Dropped unfinished, it removes
+/// its temporary.
 pub(crate) struct PendingFile {
     uid: String,
     salt: [u8; 32],
     tmp: PathBuf,
-    dir: PathBuf,
     sealer: Option<Sealer<WriteBehind<EarlyWriteback>>>,
 }
 
 impl PendingFile {
-    /// Flushes, fsyncs and renames the file into place, then fsyncs the directory.
+    /// Flushes and fsyncs the file. It keeps its temporary name until its row is committed
+    /// ([`AttachmentFiles::publish`]); until then [`AttachmentFiles::remove`] takes it back.
     pub(crate) fn finish(mut self) -> Result<NewFile> {
         let sealer = self.sealer.take().ok_or_else(|| Error::Io(io::Error::other("attachment file already closed")))?;
         let (behind, plain_len) = sealer.finish()?;
         behind.finish()?.into_file().sync_all()?;
-        fs::rename(&self.tmp, self.dir.join(format!("{}.hla", self.uid)))?;
-        sync_dir(&self.dir)?;
         Ok(NewFile { uid: std::mem::take(&mut self.uid), salt: self.salt, plain_len })
     }
 }
@@ -253,7 +253,7 @@ impl AttachmentFiles {
         random_fill(&mut salt)?;
         let tmp = self.path(&uid, "tmp");
         let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        let mut pending = PendingFile { uid, salt, tmp, dir: self.dir.clone(), sealer: None };
+        let mut pending = PendingFile { uid, salt, tmp, sealer: None };
         let behind = WriteBehind::new(EarlyWriteback::new(file), PIPE_BLOCK, PIPE_DEPTH)?;
         pending.sealer = Some(Sealer::new(behind, self.key(&pending.uid, &salt)?)?);
         Ok(pending)
@@ -261,11 +261,17 @@ impl AttachmentFiles {
 
     /// Opens and verifies a stored file; yields its stored bytes.
     pub(crate) fn open(&self, f: &StoredFile) -> Result<impl Read + Send + use<>> {
+        // A committed row whose file is not yet renamed (the writer is between its commit and
+        // `publish`, or crashed there) has its whole, fsynced content under the temporary name.
         let file = match fs::File::open(self.path(&f.uid, "hla")) {
             Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::Corrupt("an attachment file is missing".into()));
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::File::open(self.path(&f.uid, "tmp")) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(Error::Corrupt("an attachment file is missing".into()));
+                }
+                Err(e) => return Err(e.into()),
+            },
             Err(e) => return Err(e.into()),
         };
         let len = file.metadata()?.len();
@@ -279,11 +285,26 @@ impl AttachmentFiles {
         Ok(ExactLen { inner: opened, remaining: f.plain_len })
     }
 
-    /// Unlinks files whose rows are gone. A failure here only leaves an orphan, which the next
-    /// open removes; the file is already undecryptable without its row's salt.
+    /// Renames files whose rows are now committed to their final names. Best effort: a file
+    /// left under its temporary name is still read (see `open`) and is renamed at the next open.
+    pub(crate) fn publish(&self, uids: &[String]) {
+        let mut renamed = false;
+        for uid in uids {
+            renamed |= fs::rename(self.path(uid, "tmp"), self.path(uid, "hla")).is_ok();
+        }
+        if renamed {
+            let _ = sync_dir(&self.dir);
+        }
+    }
+
+    /// Unlinks the files of rows that are gone (or were never committed), under either name. A
+    /// failure here only leaves a file `check` reports; it is already undecryptable without its
+    /// row's salt.
     pub(crate) fn remove(&self, uids: &[String]) {
         for uid in uids {
-            let _ = fs::remove_file(self.path(uid, "hla"));
+            for ext in ["hla", "tmp"] {
+                let _ = fs::remove_file(self.path(uid, ext));
+            }
         }
     }
 }
@@ -326,6 +347,7 @@ impl Store {
             self.files.remove(std::slice::from_ref(&f.uid));
             return Err(e);
         }
+        self.files.publish(std::slice::from_ref(&f.uid));
         self.attachment(&f.uid)
     }
 
@@ -390,7 +412,8 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// At open: temporaries and orphan files go; rows whose file vanished go too.
+    /// At open: a temporary file whose row committed is put in place; one without a row is
+    /// removed. Nothing else is touched (see the module documentation).
     pub(crate) fn clean_attachments(&mut self) -> Result<()> {
         if !self.files.dir.is_dir() {
             // The whole directory is gone: leave every row for `check` to report rather than
@@ -398,32 +421,53 @@ impl Store {
             fs::create_dir_all(&self.files.dir)?;
             return Ok(());
         }
-        let mut on_disk = HashSet::new();
+        let mut temporaries = Vec::new();
         for entry in fs::read_dir(&self.files.dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".tmp") {
-                fs::remove_file(entry.path())?;
-            } else if let Some(uid) = name.strip_suffix(".hla") {
-                on_disk.insert(uid.to_owned());
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if let Some(uid) = name.strip_suffix(".tmp").filter(|uid| uuid::Uuid::parse_str(uid).is_ok()) {
+                temporaries.push(uid.to_owned());
             }
+        }
+        if temporaries.is_empty() {
+            return Ok(());
         }
         let in_db: HashSet<String> = {
             let mut st = self.conn().prepare("SELECT uid FROM attachments")?;
             st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
         };
-        let orphans: Vec<String> = on_disk.difference(&in_db).cloned().collect();
-        self.files.remove(&orphans);
-        let lost: Vec<&String> = in_db.difference(&on_disk).collect();
-        if !lost.is_empty() {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for uid in lost {
-                tx.execute("DELETE FROM attachments WHERE uid = ?1", [uid])?;
-                audit::append(&tx, "attachment.missing", Some(uid), None)?;
-            }
-            tx.commit()?;
+        let (committed, abandoned): (Vec<String>, Vec<String>) =
+            temporaries.into_iter().partition(|uid| in_db.contains(uid));
+        self.files.publish(&committed);
+        for uid in abandoned {
+            fs::remove_file(self.files.path(&uid, "tmp"))?;
         }
         Ok(())
+    }
+
+    /// Files in the attachment directory that belong to no attachment of this store, by name:
+    /// what `check` reports and nothing ever removes.
+    pub(crate) fn stray_attachment_files(&self) -> Result<Vec<String>> {
+        let in_db: HashSet<String> = {
+            let mut st = self.conn().prepare("SELECT uid FROM attachments")?;
+            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut stray = Vec::new();
+        let entries = match fs::read_dir(&self.files.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(stray),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in entries {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            // A `.tmp` named by a uid is an upload in progress (or one the next open settles).
+            let ours = name.strip_suffix(".hla").is_some_and(|u| in_db.contains(u))
+                || name.strip_suffix(".tmp").is_some_and(|u| uuid::Uuid::parse_str(u).is_ok());
+            if !ours {
+                stray.push(format!("attachments/{name}"));
+            }
+        }
+        stray.sort();
+        Ok(stray)
     }
 }
 

@@ -22,6 +22,12 @@ pub struct CheckReport {
     pub damaged_attachments: Vec<String>,
     /// Records whose inline data is no longer all there.
     pub incomplete_records: Vec<String>,
+    /// Files in the store's directory that are not part of this store (an attachment file no
+    /// row names, something put there by hand), by name. They are left as they are; they do not
+    /// fail the check: they are listed in `notes`, not `problems`.
+    pub stray_files: Vec<String>,
+    /// What is worth knowing but is not damage, one line each.
+    pub notes: Vec<String>,
     /// Everything above that is wrong, one line each; empty when the store is sound.
     pub problems: Vec<String>,
 }
@@ -46,6 +52,42 @@ impl CheckReport {
         out.extend(self.incomplete_records.iter().map(|r| format!("record {r} has lost inline data")));
         out
     }
+
+    fn describe_notes(&self) -> Vec<String> {
+        if self.stray_files.is_empty() {
+            return Vec::new();
+        }
+        const SHOWN: usize = 5;
+        let mut names = self.stray_files.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if self.stray_files.len() > SHOWN {
+            names.push_str(&format!(" and {} more", self.stray_files.len() - SHOWN));
+        }
+        vec![format!(
+            "{} file{} in the store's directory belong{} to no part of this store, and were left alone: {names}",
+            self.stray_files.len(),
+            if self.stray_files.len() == 1 { "" } else { "s" },
+            if self.stray_files.len() == 1 { "s" } else { "" }
+        )]
+    }
+}
+
+/// Names a store keeps in its directory besides [`super::STORE_FILES`]: the lock, the attachment
+/// directory, and the temporaries of create, rekey and the key check.
+const OWN_NAMES: &[&str] = &["locker.lock", "attachments", "locker.tmp"];
+
+fn stray_store_files(paths: &StorePaths) -> Result<Vec<String>> {
+    let mut stray = Vec::new();
+    for entry in std::fs::read_dir(&paths.dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let ours = super::STORE_FILES.contains(&name.as_str())
+            || OWN_NAMES.contains(&name.as_str())
+            || name.starts_with("locker.db.next");
+        if !ours {
+            stray.push(name);
+        }
+    }
+    stray.sort();
+    Ok(stray)
 }
 
 /// A database file cut short of a whole page was truncated; SQLite itself reports a file
@@ -109,6 +151,8 @@ impl Store {
             )?;
             st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
         };
+        let mut stray_files = stray_store_files(&self.paths)?;
+        stray_files.extend(self.stray_attachment_files()?);
         let mut report = CheckReport {
             sqlite_problems,
             cipher_page_failures,
@@ -117,9 +161,12 @@ impl Store {
             attachments_checked: checked,
             damaged_attachments: damaged,
             incomplete_records,
+            stray_files,
+            notes: Vec::new(),
             problems: Vec::new(),
         };
         report.problems = report.describe();
+        report.notes = report.describe_notes();
         Ok(report)
     }
 }

@@ -20,8 +20,10 @@ const ENTRY_LEN: usize = 16 + 32;
 
 /// What the key check file says.
 pub(crate) enum KeyCheck {
-    /// No file, or a damaged one: the caller must find out another way.
-    Unknown,
+    /// No file: the caller must find out another way.
+    Missing,
+    /// A file that fails its own checksum or format: the caller must find out another way.
+    Damaged,
     /// The keys the database may be under (one, or two during a rekey).
     Keys(Vec<[u8; ENTRY_LEN]>),
 }
@@ -38,10 +40,10 @@ impl KeyCheck {
     pub(crate) fn read(path: &Path) -> Result<KeyCheck> {
         let bytes = match fs::read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KeyCheck::Unknown),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KeyCheck::Missing),
             Err(e) => return Err(e.into()),
         };
-        Ok(Self::parse(&bytes).unwrap_or(KeyCheck::Unknown))
+        Ok(Self::parse(&bytes).unwrap_or(KeyCheck::Damaged))
     }
 
     fn parse(b: &[u8]) -> Option<KeyCheck> {
@@ -60,10 +62,15 @@ impl KeyCheck {
         Some(KeyCheck::Keys(entries.chunks_exact(ENTRY_LEN).map(|c| c.try_into().expect("exact chunk")).collect()))
     }
 
+    /// Whether the file says nothing (missing or damaged).
+    pub(crate) fn is_unknown(&self) -> bool {
+        !matches!(self, KeyCheck::Keys(_))
+    }
+
     /// Whether `key` is one of the keys this file vouches for.
     pub(crate) fn accepts(&self, key: &DatabaseKey) -> bool {
         match self {
-            KeyCheck::Unknown => false,
+            KeyCheck::Missing | KeyCheck::Damaged => false,
             KeyCheck::Keys(entries) => {
                 let k = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
                 entries.iter().any(|e| hmac::verify(&k, &[LABEL, &e[..16]].concat(), &e[16..]).is_ok())
@@ -114,7 +121,7 @@ mod tests {
         let p = dir.path().join("kc");
         let (a, b, c) =
             (DatabaseKey::generate().unwrap(), DatabaseKey::generate().unwrap(), DatabaseKey::generate().unwrap());
-        assert!(matches!(KeyCheck::read(&p).unwrap(), KeyCheck::Unknown));
+        assert!(matches!(KeyCheck::read(&p).unwrap(), KeyCheck::Missing));
         KeyCheck::write(&p, &[&a]).unwrap();
         let kc = KeyCheck::read(&p).unwrap();
         assert!(kc.accepts(&a) && !kc.accepts(&b) && !kc.rekey_in_flight());
@@ -124,6 +131,6 @@ mod tests {
         let mut bytes = fs::read(&p).unwrap();
         bytes[10] ^= 1;
         fs::write(&p, &bytes).unwrap();
-        assert!(matches!(KeyCheck::read(&p).unwrap(), KeyCheck::Unknown));
+        assert!(matches!(KeyCheck::read(&p).unwrap(), KeyCheck::Damaged));
     }
 }

@@ -61,6 +61,29 @@ impl StorePaths {
         }
     }
 
+    /// What of a store is in the directory, for refusing to build a new one over it and for
+    /// telling a lost database from no store at all: names and counts, never contents. The lock
+    /// file, a half-built `locker.db.next` and an empty attachment directory are what an
+    /// interrupted `create` leaves, and do not count.
+    pub(crate) fn parts_present(&self) -> Result<Vec<String>> {
+        let mut found: Vec<String> =
+            STORE_FILES.iter().filter(|name| self.dir.join(name).exists()).map(|name| name.to_string()).collect();
+        match fs::read_dir(&self.attachments) {
+            Ok(entries) => {
+                let n = entries.count();
+                if n > 0 {
+                    found.push(format!("attachments/ ({n} file{})", if n == 1 { "" } else { "s" }));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                found.push("attachments (not a directory)".into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(found)
+    }
+
     /// Removes a half-built database left by a crash in create or rekey; its journal too.
     fn remove_db_next(&self) -> Result<()> {
         for suffix in ["", "-journal", "-wal", "-shm"] {
@@ -75,6 +98,32 @@ impl StorePaths {
     }
 }
 
+/// The files of a store that hold its data (besides `attachments/`): a new store is never made
+/// where any of them is, and a directory holding them without `locker.db` has lost its database.
+pub(crate) const STORE_FILES: &[&str] =
+    &["locker.db", "locker.db-wal", "locker.db-shm", "locker.db-journal", "locker.keycheck"];
+
+/// Something opening the store did or found that the person using it should hear of. Never
+/// personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpenNotice {
+    /// The key check file (`locker.keycheck`) was missing, or damaged, and was written again
+    /// for the key that opened the store.
+    KeyCheckRewritten { was_damaged: bool },
+}
+
+impl std::fmt::Display for OpenNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenNotice::KeyCheckRewritten { was_damaged } => write!(
+                f,
+                "the key check file locker.keycheck was {}; the key opened the store, so it was written again",
+                if *was_damaged { "damaged" } else { "missing" }
+            ),
+        }
+    }
+}
+
 /// An open store. Not shared between threads by itself: the facade puts it behind a mutex.
 pub struct Store {
     paths: StorePaths,
@@ -82,6 +131,8 @@ pub struct Store {
     keying: Keying,
     /// Attachment files, and their master key (kept inside the encrypted database).
     files: attachments::AttachmentFiles,
+    /// What opening did that the user should hear of.
+    notices: Vec<OpenNotice>,
     _lock: fs::File,
 }
 
@@ -121,8 +172,11 @@ impl Store {
         create_private_dir(dir)?;
         let paths = StorePaths::new(dir);
         let lock = lock(&paths)?;
-        if paths.db.exists() {
-            return Err(Error::InvalidInput("a store already exists in this directory".into()));
+        // Never over anything of a store: a directory whose database was lost still holds its
+        // attachments and key check, which a new store would orphan.
+        let found = paths.parts_present()?;
+        if !found.is_empty() {
+            return Err(Error::StoreExists { found: found.join(", ") });
         }
         create_private_dir(&paths.attachments)?;
         // Built under a temporary name and renamed into place: a crash leaves either no store
@@ -137,11 +191,14 @@ impl Store {
             conn.close().map_err(|(_, e)| Error::from(e))?;
         }
         fs::File::open(&paths.db_next)?.sync_all()?;
+        fs::rename(&paths.db_next, &paths.db)?;
+        crate::files::sync_dir(&paths.dir)?;
+        // After the rename: a crash before it leaves only what `create` may build over (the
+        // lock file, `.next`), never a lone key check that would make the directory look like
+        // a store that lost its database.
         if let Some(key) = keying.key() {
             KeyCheck::write(&paths.keycheck, &[key])?;
         }
-        fs::rename(&paths.db_next, &paths.db)?;
-        crate::files::sync_dir(&paths.dir)?;
         let mut store = Self::finish_open(paths, keying, lock)?;
         store.audit("store.create", None, None)?;
         Ok(store)
@@ -153,7 +210,15 @@ impl Store {
     pub fn open(dir: &Path, keying: Keying) -> Result<Store> {
         let paths = StorePaths::new(dir);
         if !paths.db.exists() {
-            return Err(Error::NotFound("store"));
+            let found = paths.parts_present()?;
+            if found.is_empty() {
+                return Err(Error::NotFound("store"));
+            }
+            return Err(Error::Corrupt(format!(
+                "the database file locker.db is missing, but {} {} here: restore locker.db from a backup (a new store must not be made over them)",
+                found.join(", "),
+                if found.len() == 1 { "is" } else { "are" }
+            )));
         }
         let lock = lock(&paths)?;
         Self::finish_open(paths, keying, lock)
@@ -182,7 +247,7 @@ impl Store {
                     (Some(KeyCheck::Keys(_)), _) => {
                         Error::Corrupt("the database does not decrypt under its key".into())
                     }
-                    (Some(KeyCheck::Unknown), Some(key)) => connection::classify_unreadable(&paths.db, key)?,
+                    (Some(kc), Some(key)) if kc.is_unknown() => connection::classify_unreadable(&paths.db, key)?,
                     _ => Error::Corrupt("the database cannot be read".into()),
                 });
             }
@@ -192,11 +257,15 @@ impl Store {
         check::ensure_not_truncated(&paths)?;
         connection::configure(&conn)?;
         schema::upgrade(&mut conn, schema::UPGRADES, schema::CURRENT_VERSION)?;
+        let mut notices = Vec::new();
         if let (Some(kc), Some(key)) = (&kc, keying.key())
-            && (matches!(kc, KeyCheck::Unknown) || kc.rekey_in_flight())
+            && (kc.is_unknown() || kc.rekey_in_flight())
         {
             // The database opened under this key: it is the one to vouch for from now on.
             KeyCheck::write(&paths.keycheck, &[key])?;
+            if kc.is_unknown() {
+                notices.push(OpenNotice::KeyCheckRewritten { was_damaged: matches!(kc, KeyCheck::Damaged) });
+            }
         }
         paths.remove_db_next()?;
         let master: Zeroizing<Vec<u8>> = Zeroizing::new(
@@ -209,9 +278,19 @@ impl Store {
                 .map_err(|_| Error::Corrupt("the store's attachment key is malformed".into()))?,
         );
         let files = attachments::AttachmentFiles { dir: paths.attachments.clone(), master };
-        let mut store = Store { paths, conn, keying, files, _lock: lock };
+        let mut store = Store { paths, conn, keying, files, notices, _lock: lock };
         store.clean_attachments()?;
+        if let Some(OpenNotice::KeyCheckRewritten { was_damaged }) = store.notices.first().cloned() {
+            let detail = if was_damaged { "was=damaged" } else { "was=missing" };
+            store.audit("keycheck.rewritten", None, Some(detail))?;
+        }
         Ok(store)
+    }
+
+    /// What opening this store did that the user should hear of (empty for a store that
+    /// opened as it was left).
+    pub fn notices(&self) -> &[OpenNotice] {
+        &self.notices
     }
 
     /// The directory this store lives in.

@@ -28,10 +28,39 @@ final class OpeningTests: StoreTestCase {
         XCTAssertEqual(try first.profiles(), [])
         let owner = try first.addProfile(ownerProfile())
         try first.close()
-        assertThrowsInvalidInput(try HealthLockerStore.create(at: directory, keys: keys), "a second store over the first")
+        XCTAssertThrowsError(try HealthLockerStore.create(at: directory, keys: keys), "a second store over the first") { error in
+            guard case .StoreExists = error as? LockerError else { return XCTFail("\(error)") }
+        }
 
         let later = track(try HealthLockerStore.openOrCreate(at: directory, keys: keys))
         XCTAssertEqual(try later.profiles(), [owner])
+    }
+
+    func testStoreThatLostItsDatabaseIsDamagedAndNeverBuiltOver() throws {
+        let directory = storeDirectory()
+        let keys = try InMemoryKeyProvider()
+        let (store, owner) = try lockerWithOwner(at: directory, keys: keys)
+        try store.addAttachment(forProfile: owner.id, mediaType: "application/pdf") { write in
+            try write(pattern(1_000))
+        }
+        try store.close()
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("locker.db"))
+        var before = try snapshot(of: directory)
+        before.removeValue(forKey: "locker.lock")
+
+        for k in [keys, try InMemoryKeyProvider()] {
+            XCTAssertThrowsError(try HealthLockerStore.openOrCreate(at: directory, keys: k)) { error in
+                guard case .Corrupt(let reason) = error as? LockerError else { return XCTFail("\(error)") }
+                XCTAssertTrue(reason.contains("locker.db is missing"), reason)
+            }
+            XCTAssertThrowsError(try HealthLockerStore.create(at: directory, keys: k)) { error in
+                guard case .StoreExists(let found) = error as? LockerError else { return XCTFail("\(error)") }
+                XCTAssertTrue(found.contains("attachments/ (1 file)"), found)
+            }
+        }
+        var after = try snapshot(of: directory)
+        after.removeValue(forKey: "locker.lock")
+        XCTAssertEqual(after, before)
     }
 
     func testCitizenWithWrongKeyGetsWrongKeyAndStoreIsUntouched() throws {

@@ -67,6 +67,24 @@ class HealthLockerTest {
         assertTrue(HealthLocker.openOrCreate(File(tmp.root, "fresh"), keys).also { track(it) }.profiles().isEmpty())
     }
 
+    @Test fun `a store whose database file was lost is reported damaged and never built over`() {
+        val dir = storeDir()
+        val keys = InMemoryKeyProvider()
+        val (l, owner) = lockerWithOwner(dir, keys)
+        l.addAttachment(owner.id, "application/pdf", "%PDF-1.4 a scanned report".byteInputStream())
+        l.close()
+        File(dir, "locker.db").delete()
+        val before = fingerprint(dir) - "locker.lock"
+
+        for (k in listOf(keys, InMemoryKeyProvider())) {
+            val lost = assertFailsWith<LockerException.Corrupt> { HealthLocker.openOrCreate(dir, k) }
+            assertTrue(lost.reason.contains("locker.db is missing"), lost.reason)
+        }
+        val refused = assertFailsWith<LockerException.StoreExists> { Locker.create(dir.path, ByteArray(32)) }
+        assertTrue(refused.found.contains("attachments/ (1 file)"), refused.found)
+        assertEquals(before, fingerprint(dir) - "locker.lock")
+    }
+
     @Test fun `a wrong key is refused and every byte of the store stays as it was`() {
         val dir = storeDir()
         val keys = InMemoryKeyProvider()
