@@ -48,6 +48,35 @@ pub(crate) fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
     Some((y, m, d))
 }
 
+/// A birth date as people give it: `YYYY-MM-DD`, or `YYYY` when only the year is known; not
+/// before 1800 and not after `today_ms`. Errors say what is wrong without repeating the date:
+/// a well-formed day that does not exist (`1971-02-29`) is told apart from a wrong format.
+pub(crate) fn parse_birth_date(s: &str, today_ms: i64) -> crate::Result<String> {
+    use crate::Error::InvalidInput;
+    let d = s.trim();
+    let shaped = |pattern: &str| {
+        d.len() == pattern.len()
+            && d.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'9' { c.is_ascii_digit() } else { c == p })
+    };
+    if !shaped("9999") && !shaped("9999-99-99") {
+        return Err(InvalidInput("a birth date is YYYY-MM-DD, or YYYY when only the year is known".into()));
+    }
+    let year: i64 = d[..4].parse().map_err(|_| InvalidInput("a birth date's year is four digits".into()))?;
+    if year < 1800 {
+        return Err(InvalidInput("a birth date's year is 1800 or later".into()));
+    }
+    let (y, m, day) = parse_date(d).ok_or_else(|| {
+        InvalidInput(
+            "there is no such date: the month is 01 to 12 and the day within that month (29 February only in a leap year)"
+                .into(),
+        )
+    })?;
+    if days_from_civil(y, m, day) * 86_400_000 > today_ms {
+        return Err(InvalidInput("a birth date cannot be in the future".into()));
+    }
+    Ok(d.to_owned())
+}
+
 /// India Standard Time, for dates written without a time: a day starts at midnight in India.
 const IST_OFFSET_MIN: i64 = 5 * 60 + 30;
 
@@ -133,6 +162,25 @@ mod tests {
         let (_, frac) = parse_fhir_datetime("2024-03-05T04:00:00.25Z").unwrap();
         assert_eq!(frac - z, 250);
         assert_eq!(parse_fhir_datetime("2019").unwrap().0, "2019-01-01");
+    }
+
+    #[test]
+    fn a_birth_date_that_does_not_exist_is_told_apart_from_a_wrong_format() {
+        let today = days_from_civil(2026, 1, 1) * 86_400_000;
+        let reason = |s: &str| match parse_birth_date(s, today) {
+            Err(crate::Error::InvalidInput(m)) => m,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert!(reason("1971-02-29").contains("no such date"));
+        assert!(reason("1990-13-01").contains("no such date"));
+        assert!(reason("1990-04-31").contains("no such date"));
+        assert!(reason("12/03/1990").contains("YYYY-MM-DD"));
+        assert!(reason("1990-3-5").contains("YYYY-MM-DD"));
+        assert!(reason("2031-01-01").contains("future"));
+        assert!(reason("1700").contains("1800"));
+        assert!(!reason("1971-02-29").contains("1971"), "the date itself is not repeated");
+        assert_eq!(parse_birth_date(" 1972-02-29 ", today).unwrap(), "1972-02-29");
+        assert_eq!(parse_birth_date("1985", today).unwrap(), "1985");
     }
 
     #[test]

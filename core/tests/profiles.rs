@@ -103,3 +103,55 @@ fn removing_a_member_removes_their_records_and_files_and_nobody_elses() {
     assert!(s.check().unwrap().is_ok());
     assert!(matches!(s.remove_profile(&son.id), Err(Error::NotFound(_))));
 }
+
+#[test]
+fn abha_numbers_and_addresses_follow_enrolments_rules_and_belong_to_one_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    // The parser enrolment uses: dashes only between the 2-4-4-4 groups; a lenient address.
+    for (number, address) in [
+        (Some("9-16285-4575-5116"), None),
+        (Some("91-6285-45755-116"), None),
+        (None, Some("ravi@")),
+        (None, Some("ra@sbx")),
+    ] {
+        let mut p = member("Ravi Kumar", "child");
+        p.abha_number = number.map(str::to_owned);
+        p.abha_address = address.map(str::to_owned);
+        assert!(matches!(s.add_profile(&p), Err(Error::InvalidInput(_))), "{number:?} {address:?}");
+    }
+    // A number that fails the Luhn check is kept: a warning for the shell, not a refusal.
+    let mut child = member("Ravi Kumar", "child");
+    child.abha_number = Some("12345678901234".into());
+    child.abha_address = Some("Ravi.Kumar_7@SBX".into());
+    let child = s.add_profile(&child).unwrap();
+    assert_eq!(child.abha_number.as_deref(), Some("12-3456-7890-1234"));
+    assert_eq!(child.abha_address.as_deref(), Some("Ravi.Kumar_7@sbx"));
+    assert!(!locker_core::abha::AbhaNumber::parse("12345678901234").unwrap().passes_luhn());
+
+    // One ABHA number (or address) on two profiles of one store is refused, naming the holder.
+    let mut twin = member("Ravi Kumar Jr", "child");
+    twin.abha_number = Some("12 3456 7890 1234".into());
+    assert!(matches!(s.add_profile(&twin), Err(Error::Duplicate { existing }) if existing == child.id));
+    let mut twin = member("Ravi Kumar Jr", "child");
+    twin.abha_address = Some("ravi.kumar_7@sbx".into());
+    assert!(matches!(s.add_profile(&twin), Err(Error::Duplicate { existing }) if existing == child.id));
+    let steal = ProfileUpdate { abha_number: Some(owner.abha_number.clone()), ..Default::default() };
+    assert!(matches!(s.update_profile(&child.id, &steal), Err(Error::Duplicate { existing }) if existing == owner.id));
+    assert_eq!(s.profile(&child.id).unwrap().abha_number.as_deref(), Some("12-3456-7890-1234"), "nothing changed");
+    // Saving a profile with its own number again is no conflict.
+    s.update_profile(&owner.id, &ProfileUpdate::from(&owner)).unwrap();
+    assert_eq!(s.profiles().unwrap().len(), 2);
+}
+
+#[test]
+fn a_birth_date_that_does_not_exist_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = store_with_owner(dir.path(), &key());
+    let mut p = member("Ravi Kumar", "child");
+    p.birth_date = "1971-02-29".into();
+    match s.add_profile(&p) {
+        Err(Error::InvalidInput(m)) => assert!(m.contains("no such date") && !m.contains("1971"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

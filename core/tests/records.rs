@@ -237,3 +237,33 @@ fn deleting_a_record_removes_its_attachments_and_search_terms() {
     assert!(matches!(s.delete_record(&r.id), Err(Error::NotFound(_))));
     assert!(s.check().unwrap().is_ok());
 }
+
+#[test]
+fn a_bundle_saved_with_a_byte_order_mark_imports_and_exports_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let mut bundle = b"\xEF\xBB\xBF".to_vec();
+    bundle.extend(tiny_bundle("bom", "440545006", "Prescription from Notepad", "2024-02-01"));
+    let r = s.import_bundle(&owner.id, &bundle, &opts()).unwrap();
+    assert_eq!(r.hi_type, HiType::Prescription);
+    let mut out = Vec::new();
+    s.export_bundle(&r.id, &mut out).unwrap();
+    assert_eq!(out, bundle, "byte for byte, the mark included");
+}
+
+#[test]
+fn real_world_bundles_that_stray_from_r4_still_import() {
+    // Our own output is R4 (tests/fhir/run checks it); what arrives from hospitals is read
+    // leniently: here an R5-style list where R4 has one Encounter.serviceType.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&tiny_bundle("r5ish", "371530004", "Fever consult", "2024-02-01")).unwrap();
+    v["entry"].as_array_mut().unwrap().push(serde_json::json!({"fullUrl": "Encounter/e1", "resource": {
+        "resourceType": "Encounter", "id": "e1", "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "serviceType": [{"text": "Dermatology"}]}}));
+    let r = s.import_bundle(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
+    let q = RecordQuery { text: Some("dermatology".into()), ..Default::default() };
+    assert_eq!(s.list_records(&q).unwrap().records[0].id, r.id, "its text is searchable");
+}

@@ -119,37 +119,37 @@ fn valid_name(name: &str) -> Result<String> {
 }
 
 fn valid_birth_date(d: &str) -> Result<String> {
-    let d = d.trim();
-    let (y, m, day) = crate::time::parse_date(d)
-        .filter(|_| d.len() == 4 || d.len() == 10)
-        .ok_or_else(|| Error::InvalidInput("a birth date is YYYY-MM-DD or YYYY".into()))?;
-    if crate::time::days_from_civil(y, m, day) * 86_400_000 > now_ms() {
-        return Err(Error::InvalidInput("a birth date cannot be in the future".into()));
-    }
-    Ok(d.to_owned())
+    crate::time::parse_birth_date(d, now_ms())
 }
 
-/// 14 digits, with or without the 2-4-4-4 dashes; stored dashed, as ABDM shows it.
+/// By the parser enrolment uses: 14 digits, plain or grouped 2-4-4-4; stored dashed, as ABDM
+/// shows it. A number that fails the Luhn check is accepted (PROTOCOL.md: a warning, which the
+/// shell shows from `AbhaNumber::passes_luhn`).
 fn valid_abha_number(n: &str) -> Result<String> {
-    let digits: String = n.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::InvalidInput("an ABHA number is 14 digits".into()));
-    }
-    Ok(format!("{}-{}-{}-{}", &digits[..2], &digits[2..6], &digits[6..10], &digits[10..]))
+    Ok(crate::abha::AbhaNumber::parse(n)?.dashed())
 }
 
-/// The lenient reading rule for addresses seen in the wild (PROTOCOL.md): 3–50 characters of
-/// `[A-Za-z0-9._%+-]`, optionally followed by `@` and a CM suffix.
+/// By the lenient reading rule enrolment uses for addresses that already exist.
 fn valid_abha_address(a: &str) -> Result<String> {
-    let a = a.trim();
-    let (user, suffix) = a.split_once('@').unwrap_or((a, ""));
-    let user_ok =
-        (3..=50).contains(&user.len()) && user.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
-    let suffix_ok = suffix.bytes().all(|b| b.is_ascii_alphanumeric()) && suffix.len() <= 20;
-    if !user_ok || !suffix_ok {
-        return Err(Error::InvalidInput("an ABHA address is 3 to 50 letters, digits or ._%+- before the @".into()));
+    Ok(crate::abha::AbhaAddress::parse(a)?.to_string())
+}
+
+/// Refuses an ABHA number or address that another profile of this store already holds: one
+/// person, one profile.
+fn ensure_unique(conn: &rusqlite::Connection, uid: &str, number: Option<&str>, address: Option<&str>) -> Result<()> {
+    let holder: Option<String> = conn
+        .query_row(
+            "SELECT uid FROM profiles WHERE uid != ?1
+                 AND ((?2 IS NOT NULL AND abha_number = ?2) OR (?3 IS NOT NULL AND lower(abha_address) = lower(?3)))
+             LIMIT 1",
+            params![uid, number, address],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match holder {
+        Some(existing) => Err(Error::Duplicate { existing }),
+        None => Ok(()),
     }
-    Ok(a.to_owned())
 }
 
 fn valid_relation(r: &str) -> Result<String> {
@@ -215,6 +215,7 @@ impl Store {
             params![uid, p.is_owner, relation, name, p.gender.code(), birth, number, address, now],
         )
         .map_err(owner_conflict)?;
+        ensure_unique(&tx, &uid, number.as_deref(), address.as_deref())?;
         audit::append(&tx, "profile.add", Some(&uid), None)?;
         tx.commit()?;
         self.profile(&uid)
@@ -264,6 +265,7 @@ impl Store {
                  abha_address = ?7, updated_at = ?8 WHERE uid = ?1",
             params![id, p.relation, p.name, p.gender.code(), p.birth_date, p.abha_number, p.abha_address, now_ms()],
         )?;
+        ensure_unique(&tx, id, p.abha_number.as_deref(), p.abha_address.as_deref())?;
         audit::append(&tx, "profile.update", Some(id), None)?;
         tx.commit()?;
         self.profile(id)

@@ -120,7 +120,10 @@ fn prepare<'a>(raw: &'a [u8], opts: &ImportOptions) -> Result<Prepared<'a>> {
     }
     let spans = inline_data::large_data_spans(raw);
     let (skeleton, offsets) = inline_data::cut(raw, &spans);
-    let value: serde_json::Value = serde_json::from_slice(&skeleton)?;
+    // Editors on Windows start files with a UTF-8 byte order mark, which JSON parsers refuse.
+    // It is skipped for reading only: the stored bundle keeps it, so export stays byte-exact.
+    let json = skeleton.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&skeleton);
+    let value: serde_json::Value = serde_json::from_slice(json)?;
     let index = index_bundle(&value, opts.care_context.as_deref())?;
     let data: Vec<&[u8]> = spans.iter().map(|s| &raw[s.start..s.end]).collect();
     let hash = content_hash(&value, &data);
@@ -276,8 +279,9 @@ impl Store {
             tx.commit()?;
             Ok(results)
         })();
-        if outcome.is_err() {
-            self.files.remove(&written);
+        match &outcome {
+            Ok(_) => self.files.publish(&written),
+            Err(_) => self.files.remove(&written),
         }
         outcome
     }

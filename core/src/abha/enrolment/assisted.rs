@@ -9,21 +9,18 @@
 //! period ends.
 
 use super::{
-    DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, Personal, error_code, halts_the_queue,
-    is_transient,
+    CitizenDetails, DAY_MS, DEFAULT_RETENTION_DAYS, Enrolment, EnrolmentOutcome, EnrolmentState, Personal, error_code,
+    halts_the_queue, is_transient,
 };
 use crate::abha::aadhaar::seal_aadhaar;
-use crate::abha::personal::Mobile;
 use crate::crypto::random_uid;
 use crate::error::{Error, Result};
-use crate::store::Gender;
 use crate::store::enrolments::{EnrolmentRow, WorkerSession};
 use crate::sync::Backbone;
 use crate::sync::abha_api::Demographics;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// What became of one submission.
 enum Submission {
@@ -35,76 +32,6 @@ enum Submission {
 
 /// Submissions a drain keeps in flight at once.
 const SUBMISSIONS_IN_FLIGHT: usize = 4;
-
-/// A citizen's details as the worker captures them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CitizenDetails {
-    pub name: String,
-    /// Male, female or other (`Unknown` is refused).
-    pub gender: Gender,
-    /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
-    pub birth_date: String,
-    pub mobile: String,
-    pub address: String,
-    pub state_code: String,
-    pub district_code: String,
-    pub pin_code: String,
-}
-
-impl CitizenDetails {
-    pub(crate) fn wipe(&mut self) {
-        for s in [
-            &mut self.name,
-            &mut self.birth_date,
-            &mut self.mobile,
-            &mut self.address,
-            &mut self.state_code,
-            &mut self.district_code,
-            &mut self.pin_code,
-        ] {
-            s.zeroize();
-        }
-        self.gender = Gender::Unknown;
-    }
-
-    /// Checks and normalises every field; errors name the field, never its value.
-    fn validated(mut self, today_ms: i64) -> Result<CitizenDetails> {
-        self.name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if self.name.chars().count() < 2 || self.name.chars().count() > 100 {
-            return Err(Error::InvalidInput("the name must be 2 to 100 characters".into()));
-        }
-        if self.name.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
-            return Err(Error::InvalidInput("the name must not contain digits".into()));
-        }
-        if self.gender == Gender::Unknown {
-            return Err(Error::InvalidInput("the gender must be male, female or other".into()));
-        }
-        let born = crate::time::parse_date(&self.birth_date)
-            .filter(|_| self.birth_date.len() == 4 || self.birth_date.len() == 10)
-            .ok_or_else(|| Error::InvalidInput("the birth date must be YYYY-MM-DD or YYYY".into()))?;
-        if crate::time::days_from_civil(born.0, born.1, born.2) * DAY_MS > today_ms {
-            return Err(Error::InvalidInput("the birth date is in the future".into()));
-        }
-        self.mobile = Mobile::parse(&self.mobile)?.digits().to_string();
-        self.address = self.address.trim().to_string();
-        if self.address.chars().count() > 300 {
-            return Err(Error::InvalidInput("the address is at most 300 characters".into()));
-        }
-        let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
-            s.len() >= *n.start() && s.len() <= *n.end() && s.bytes().all(|b| b.is_ascii_digit())
-        };
-        self.state_code = self.state_code.trim().to_string();
-        self.district_code = self.district_code.trim().to_string();
-        self.pin_code = self.pin_code.trim().to_string();
-        if !digits(&self.state_code, 1..=3) || !digits(&self.district_code, 1..=4) {
-            return Err(Error::InvalidInput("state and district are LGD codes (digits)".into()));
-        }
-        if !digits(&self.pin_code, 6..=6) || self.pin_code.starts_with('0') {
-            return Err(Error::InvalidInput("the PIN code has 6 digits".into()));
-        }
-        Ok(self)
-    }
-}
 
 /// The citizen's consent to enrolment, as the worker recorded it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,9 +13,11 @@
 //! with the same REQUEST-ID, and the backbone answers it without applying it twice.
 
 mod assisted;
+mod citizen;
 mod online;
 
-pub use assisted::{CitizenDetails, ConsentCapture, SubmitReport};
+pub use assisted::{ConsentCapture, SubmitReport};
+pub use citizen::CitizenDetails;
 
 use crate::error::{Error, Result};
 use crate::store::enrolments::EnrolmentRow;
