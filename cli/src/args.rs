@@ -29,6 +29,9 @@ pub enum Command {
     #[command(subcommand)]
     Records(RecordsCmd),
     /// Verify everything: database structure, encryption, audit chain, every attachment.
+    ///
+    /// It changes nothing stored and adds no audit entry. It first folds the write-ahead log into
+    /// the database file (a checkpoint, which writes that file) so that every page is checked.
     Check,
     /// Re-encrypt the store under a new key.
     Rekey {
@@ -153,8 +156,11 @@ pub enum RecordsCmd {
         /// Continue from a previous page.
         #[arg(long)]
         cursor: Option<String>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "ids")]
         json: bool,
+        /// Print only the ids, one a line (for scripts: `locker records show "$(locker records list --ids --limit 1)"`).
+        #[arg(long)]
+        ids: bool,
     },
     /// Show one record: its summary and its bundle.
     Show { id: String },
@@ -236,8 +242,8 @@ pub enum SandboxCmd {
         /// The port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// Serve HTTPS with the sandbox's test certificate (its root, to trust with `--ca-file`,
-        /// is fixtures/sandbox/tls/root.pem; standard error prints the pins to try).
+        /// Serve HTTPS with the sandbox's test certificate (standard error says where its root
+        /// was written, to trust with `--ca-file`, and prints the pins to try).
         #[arg(long)]
         tls: bool,
     },

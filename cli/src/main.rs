@@ -18,16 +18,31 @@ use args::{Cli, Command};
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit codes, as README lists them, so scripts can tell failures apart.
+/// Exit codes, one table for every command, as README lists it, so scripts can tell failures
+/// apart. A closed standard output (`locker … | head`) ends locker as it ends any Unix tool: by
+/// SIGPIPE, which shells report as 141.
 pub mod exit {
+    /// Something else: the file system failed, or locker stopped on a bug.
     pub const OTHER: u8 = 1;
+    /// Bad input: arguments, a file that is not a valid bundle or key, a value refused.
     pub const USAGE: u8 = 2;
     pub const WRONG_KEY: u8 = 3;
+    /// The store (or a file in it) is damaged or was tampered with; also a store whose database
+    /// is missing.
     pub const DAMAGED: u8 = 4;
+    /// The store was written by a newer version of locker.
     pub const TOO_NEW: u8 = 5;
+    /// No such store, record, profile, enrolment or file.
     pub const NOT_FOUND: u8 = 6;
+    /// Already there, or already done: a duplicate record, an ABHA number another profile holds,
+    /// a store where `init` was asked for one, an enrolment already past that step.
     pub const DUPLICATE: u8 = 7;
+    /// The store is open in another process.
     pub const BUSY: u8 = 8;
+    /// The backbone could not be reached: no network, or a server that is not the backbone.
+    pub const NETWORK: u8 = 9;
+    /// The backbone refused: our credentials, a request it will not take, or a pause it asks for.
+    pub const REFUSED: u8 = 10;
 }
 
 /// A failure worth one line to the user.
@@ -44,18 +59,47 @@ impl From<locker_core::Error> for Failure {
             E::Corrupt(_) | E::Tampered => exit::DAMAGED,
             E::IncompatibleVersion { .. } => exit::TOO_NEW,
             E::NotFound(_) => exit::NOT_FOUND,
-            E::Duplicate { .. } => exit::DUPLICATE,
+            E::Duplicate { .. } | E::StoreExists { .. } | E::AddressTaken | E::WrongStep { .. } => exit::DUPLICATE,
             E::Busy => exit::BUSY,
-            E::InvalidInput(_) => exit::USAGE,
-            _ => exit::OTHER,
+            E::InvalidInput(_) | E::WrongOtp { .. } => exit::USAGE,
+            E::Offline | E::UntrustedBackbone | E::BackboneKeyMissing => exit::NETWORK,
+            E::Unauthorized
+            | E::Backbone { .. }
+            | E::OtpLocked
+            | E::OtpLimit
+            | E::TransactionExpired
+            | E::SealedValueRejected => exit::REFUSED,
+            E::Closed | E::StorageFull | E::Io(_) | E::Database(_) => exit::OTHER,
         };
-        Failure::with_code(code, e.to_string())
+        let message = match e {
+            E::Io(io) => format!("file system error: {}", explain(&io)),
+            other => other.to_string(),
+        };
+        Failure::with_code(code, message)
     }
 }
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         locker_core::Error::from(e).into()
+    }
+}
+
+/// What an I/O error means, in words a person reads, instead of the library's ("entity not
+/// found", "invalid data").
+pub fn explain(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "there is no such file or directory".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::IsADirectory => "it is a directory, not a file".into(),
+        K::NotADirectory => "a part of the path is a file, not a directory".into(),
+        K::AlreadyExists => "it already exists".into(),
+        K::InvalidData => "it is not text (not UTF-8)".into(),
+        K::StorageFull => "the device is full".into(),
+        K::ReadOnlyFilesystem => "the file system is read-only".into(),
+        K::UnexpectedEof => "it ended too soon".into(),
+        _ => format!("the system reported: {e}"),
     }
 }
 
@@ -70,6 +114,27 @@ impl Failure {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Failure::with_code(exit::USAGE, message)
+    }
+
+    /// `cannot <doing> <path>: <what is wrong>`, with the exit code the cause calls for: a
+    /// missing file is not found, a path that cannot be used is bad input.
+    pub fn file(doing: &str, path: &std::path::Path, e: &std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let code = match e.kind() {
+            K::NotFound => exit::NOT_FOUND,
+            K::PermissionDenied | K::IsADirectory | K::NotADirectory | K::InvalidData | K::AlreadyExists => exit::USAGE,
+            _ => exit::OTHER,
+        };
+        Failure::with_code(code, format!("cannot {doing} {}: {}", path.display(), explain(e)))
+    }
+}
+
+/// `once`, `twice`, `3 times`.
+pub fn times(n: u32) -> String {
+    match n {
+        1 => "once".into(),
+        2 => "twice".into(),
+        n => format!("{n} times"),
     }
 }
 
@@ -94,25 +159,75 @@ fn run(cli: Cli) -> CliResult {
 }
 
 fn main() -> ExitCode {
-    std::panic::set_hook(Box::new(|_| {
-        eprintln!("error: an internal error stopped locker; nothing half-written was kept");
-    }));
+    restore_sigpipe();
+    std::panic::set_hook(Box::new(|_| {}));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version are not errors: print them as clap lays them out.
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("error: {first} (see `locker --help`)");
+            eprintln!("error: {}", usage_line(&e.render().to_string()));
             return ExitCode::from(exit::USAGE);
         }
     };
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(f)) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
         }
+        Err(_) => {
+            eprintln!("error: an internal error stopped locker; nothing half-written was kept");
+            ExitCode::from(exit::OTHER)
+        }
+    }
+}
+
+/// clap's error as one line: its first line with what follows it (the missing arguments, the
+/// valid values), and where to read more, from its usage line.
+fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim);
+    let mut message = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    let mut command = "locker".to_string();
+    for line in lines {
+        if let Some(usage) = line.strip_prefix("Usage: ") {
+            let words: Vec<&str> = usage.split_whitespace().take_while(|w| !w.starts_with(['-', '<', '['])).collect();
+            command = words.join(" ");
+        } else if !line.is_empty() && !line.starts_with("For more information") && !line.starts_with("tip:") {
+            message.push(' ');
+            message.push_str(line);
+        }
+    }
+    format!("{message} (see `{command} --help`)")
+}
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe fails and `println!` panics. Restoring the
+/// default makes `locker … | head -1` end quietly, as every Unix tool does.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with SIG_DFL installs no handler of ours and touches no memory; it runs
+    // first thing in main, before any thread exists.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_argument_is_named_on_the_one_line() {
+        let rendered = "error: the following required arguments were not provided:\n  --name <NAME>\n  --gender <GENDER>\n\nUsage: locker profile add --name <NAME> --gender <GENDER> --birth-date <BIRTH_DATE>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::usage_line(rendered),
+            "the following required arguments were not provided: --name <NAME> --gender <GENDER> (see `locker profile add --help`)"
+        );
+    }
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(super::times(1), "once");
+        assert_eq!(super::times(2), "twice");
+        assert_eq!(super::times(5), "5 times");
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::args::{ProfileCmd, ProfileFields, ProfileUpdateFields};
 use crate::store::Context;
-use crate::{CliResult, Failure};
+use crate::{CliResult, Failure, exit};
+use locker_core::abha::AbhaNumber;
 use locker_core::{Gender, NewProfile, Profile, ProfileUpdate, Store};
 
 pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
@@ -10,7 +11,8 @@ pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
     let mut store = locker.store()?;
     match cmd {
         ProfileCmd::Add(f) => {
-            let p = add(&mut store, f)?;
+            warn_about_abha_number(f.abha_number.as_deref());
+            let p = add(&mut store, f).map_err(held_by_another)?;
             println!("added {} ({}) as {}", p.id, p.relation, if p.is_owner { "the owner" } else { "a family member" });
         }
         ProfileCmd::List { json } => {
@@ -35,7 +37,8 @@ pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
             }
         }
         ProfileCmd::Update { id, fields } => {
-            let p = store.update_profile(&id, &update(fields))?;
+            warn_about_abha_number(fields.abha_number.as_deref());
+            let p = store.update_profile(&id, &update(fields)?).map_err(|e| held_by_another(e.into()))?;
             println!("updated {}", p.id);
         }
         ProfileCmd::Remove { id } => {
@@ -56,12 +59,48 @@ pub fn owner_id(store: &Store) -> CliResult<String> {
         .ok_or_else(|| Failure::usage("the store has no owner yet: add one with `locker profile add`"))
 }
 
+/// PROTOCOL.md: every real ABHA number passes a Luhn check and placeholders fail it, so a
+/// failure is worth a warning (a typo?) but never a refusal.
+fn warn_about_abha_number(given: Option<&str>) {
+    if let Some(n) = given.filter(|n| !n.trim().is_empty())
+        && let Ok(number) = AbhaNumber::parse(n)
+        && !number.passes_luhn()
+    {
+        eprintln!("warning: this ABHA number fails the check that every issued ABHA number passes; look for a typo");
+    }
+}
+
+/// A duplicate ABHA number or address names the profile that holds it.
+fn held_by_another(f: Failure) -> Failure {
+    if f.code == exit::DUPLICATE {
+        return Failure::with_code(
+            exit::DUPLICATE,
+            format!("profile {} already has this ABHA number or address: one person, one profile", existing(&f)),
+        );
+    }
+    f
+}
+
+fn existing(f: &Failure) -> &str {
+    f.message.strip_prefix("already stored as ").unwrap_or(&f.message)
+}
+
+/// `M`, `F`, `O`, `U` or the words; anything else is refused rather than stored as unknown.
+pub fn gender(s: &str) -> CliResult<Gender> {
+    match Gender::parse(s) {
+        Gender::Unknown if !matches!(s.trim().to_ascii_lowercase().as_str(), "u" | "unknown") => {
+            Err(Failure::usage("a gender is M, F, O or U (male, female, other, unknown)"))
+        }
+        g => Ok(g),
+    }
+}
+
 fn add(store: &mut Store, f: ProfileFields) -> CliResult<Profile> {
     let has_owner = store.profiles()?.iter().any(|p| p.is_owner);
     let relation = f.relation.unwrap_or_else(|| if has_owner { "other" } else { "self" }.into());
     Ok(store.add_profile(&NewProfile {
         name: f.name,
-        gender: Gender::parse(&f.gender),
+        gender: gender(&f.gender)?,
         birth_date: f.birth_date,
         abha_number: f.abha_number,
         abha_address: f.abha_address,
@@ -74,15 +113,15 @@ fn clearable(v: Option<String>) -> Option<Option<String>> {
     v.map(|s| if s.trim().is_empty() { None } else { Some(s) })
 }
 
-fn update(f: ProfileUpdateFields) -> ProfileUpdate {
-    ProfileUpdate {
+fn update(f: ProfileUpdateFields) -> CliResult<ProfileUpdate> {
+    Ok(ProfileUpdate {
         name: f.name,
-        gender: f.gender.as_deref().map(Gender::parse),
+        gender: f.gender.as_deref().map(gender).transpose()?,
         birth_date: f.birth_date,
         abha_number: clearable(f.abha_number),
         abha_address: clearable(f.abha_address),
         relation: f.relation,
-    }
+    })
 }
 
 fn to_json(p: &Profile) -> serde_json::Value {

@@ -2,7 +2,7 @@
 
 use crate::args::RecordsCmd;
 use crate::store::Context;
-use crate::{CliResult, Failure};
+use crate::{CliResult, Failure, exit};
 use indicatif::{ProgressBar, ProgressStyle};
 use locker_core::{Error, HiType, ImportOptions, RecordQuery, RecordSummary};
 use std::fs;
@@ -16,7 +16,7 @@ const BATCH: usize = 64;
 pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
     match cmd {
         RecordsCmd::Import { files, profile, json } => import(ctx, &files, profile, json),
-        RecordsCmd::List { profile, types, from, to, search, limit, cursor, json } => {
+        RecordsCmd::List { profile, types, from, to, search, limit, cursor, json, ids } => {
             let hi_types = types
                 .iter()
                 .map(|t| HiType::parse(t).ok_or_else(|| Failure::usage(format!("unknown record type {t:?}"))))
@@ -30,14 +30,17 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
                 limit,
                 cursor,
             };
-            list(ctx, &q, json)
+            list(ctx, &q, json, ids)
         }
         RecordsCmd::Show { id } => show(ctx, &id),
         RecordsCmd::Export { id, out } => {
             let locker = ctx.open()?;
             match out {
                 Some(path) => {
-                    let n = locker.export_bundle_to(&id, &path)?;
+                    let n = locker.export_bundle_to(&id, &path).map_err(|e| match e {
+                        Error::Io(io) => Failure::file("write", &path, &io),
+                        other => other.into(),
+                    })?;
                     eprintln!("wrote {n} bytes to {}", path.display());
                 }
                 None => {
@@ -70,7 +73,10 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let (mut imported, mut duplicates, mut failed) = (0, 0, 0);
+    let (mut imported, mut duplicates) = (0, 0);
+    let mut failed: Vec<u8> = Vec::new();
+    let single = files.len() == 1;
+    let mut only_failure: Option<Failure> = None;
     for batch in files.chunks(BATCH) {
         let contents: Vec<io::Result<Vec<u8>>> = batch.iter().map(fs::read).collect();
         let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
@@ -79,69 +85,123 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
         bar.suspend(|| -> io::Result<()> {
             for (file, content) in batch.iter().zip(&contents) {
                 let outcome = match content {
-                    Err(e) => Err(Error::InvalidInput(format!("cannot read the file: {}", e.kind()))),
-                    Ok(_) => results.next().expect("one result per readable file"),
+                    Err(e) => Err(Failure::file("read", file, e)),
+                    Ok(_) => results.next().expect("one result per readable file").map_err(|e| match e {
+                        Error::Duplicate { existing } => Failure::with_code(exit::DUPLICATE, existing),
+                        other => Failure::from(other),
+                    }),
                 };
                 match &outcome {
                     Ok(_) => imported += 1,
-                    Err(Error::Duplicate { .. }) => duplicates += 1,
-                    Err(_) => failed += 1,
+                    Err(f) if f.code == exit::DUPLICATE => duplicates += 1,
+                    Err(f) => failed.push(f.code),
                 }
-                report(&mut out, file, &outcome, json)?;
+                // One file: what went wrong is the command's one error line (below), not a
+                // line of a list.
+                report(&mut out, file, &outcome, json, !single)?;
+                if single {
+                    only_failure = outcome.err();
+                }
             }
             out.flush()
         })?;
         bar.inc(batch.len() as u64);
     }
     bar.finish_and_clear();
-    if failed > 0 {
-        return Err(Failure::new(format!(
-            "{failed} file(s) could not be imported ({imported} imported, {duplicates} already present)"
-        )));
+    if let Some(f) = only_failure {
+        let file = files[0].display();
+        let message = if f.code == exit::DUPLICATE {
+            format!("{file} is already in the store, as {}", f.message)
+        } else {
+            format!("{file} was not imported: {}", f.message)
+        };
+        return Err(Failure::with_code(f.code, message));
     }
-    eprintln!("{imported} imported, {duplicates} already present");
+    let tally = format!("{imported} imported, {duplicates} already in the store, {} failed", failed.len());
+    // The first failure's kind decides the exit code; duplicates alone exit as duplicates.
+    if let Some(code) = failed.first() {
+        return Err(Failure::with_code(*code, format!("not every file could be imported: {tally}")));
+    }
+    if duplicates > 0 {
+        return Err(Failure::with_code(exit::DUPLICATE, format!("some files were already in the store: {tally}")));
+    }
+    eprintln!("{tally}");
     Ok(())
 }
 
+/// One line per file: what was imported on standard output, what was not (and why) on standard
+/// error when `errors` asks for it; with `--json`, every outcome as one JSON object on standard
+/// output as well.
 fn report(
     out: &mut dyn Write,
     file: &std::path::Path,
-    outcome: &Result<RecordSummary, Error>,
+    outcome: &Result<RecordSummary, Failure>,
     json: bool,
+    errors: bool,
 ) -> io::Result<()> {
     let name = file.display().to_string();
     if json {
         let v = match outcome {
             Ok(r) => serde_json::json!({"file": name, "status": "imported", "id": r.id, "hi_type": r.hi_type.as_str()}),
-            Err(Error::Duplicate { existing }) => {
-                serde_json::json!({"file": name, "status": "duplicate", "id": existing})
+            Err(f) if f.code == exit::DUPLICATE => {
+                serde_json::json!({"file": name, "status": "duplicate", "id": f.message})
             }
-            Err(e) => serde_json::json!({"file": name, "status": "failed", "reason": e.to_string()}),
+            Err(f) => serde_json::json!({"file": name, "status": "failed", "reason": f.message}),
         };
-        return writeln!(out, "{v}");
+        writeln!(out, "{v}")?;
     }
     match outcome {
-        Ok(r) => writeln!(out, "imported  {name}  {}  {}  {}", r.id, r.hi_type, r.date.as_deref().unwrap_or("undated")),
-        Err(Error::Duplicate { existing }) => writeln!(out, "duplicate {name}  already stored as {existing}"),
-        Err(e) => writeln!(out, "failed    {name}  {e}"),
+        Ok(r) if !json => {
+            writeln!(out, "imported  {name}  {}  {}  {}", r.id, r.hi_type, r.date.as_deref().unwrap_or("undated"))
+        }
+        Ok(_) => Ok(()),
+        Err(_) if !errors => Ok(()),
+        Err(f) if f.code == exit::DUPLICATE => {
+            eprintln!("duplicate {name}: already stored as {}", f.message);
+            Ok(())
+        }
+        Err(f) => {
+            eprintln!("failed    {name}: {}", f.message);
+            Ok(())
+        }
     }
 }
 
-fn list(ctx: &Context, q: &RecordQuery, json: bool) -> CliResult {
+/// The store gives at most this many records a page; a larger `--limit` is read page by page.
+const PAGE: u32 = 500;
+
+fn list(ctx: &Context, q: &RecordQuery, json: bool, ids: bool) -> CliResult {
     let locker = ctx.open()?;
-    let page = locker.store()?.list_records(q)?;
+    let wanted = q.limit.max(1) as usize;
+    let mut records = Vec::new();
+    let mut query = q.clone();
+    let next_cursor = loop {
+        query.limit = (wanted - records.len()).min(PAGE as usize) as u32;
+        let page = locker.store()?.list_records(&query)?;
+        records.extend(page.records);
+        match page.next_cursor {
+            Some(c) if records.len() < wanted => query.cursor = Some(c),
+            next => break next,
+        }
+    };
     if json {
         let v = serde_json::json!({
-            "records": page.records.iter().map(summary_json).collect::<Vec<_>>(),
-            "next_cursor": page.next_cursor,
+            "records": records.iter().map(summary_json).collect::<Vec<_>>(),
+            "next_cursor": next_cursor,
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
         return Ok(());
     }
-    if page.records.is_empty() {
+    if ids {
+        for r in &records {
+            println!("{}", r.id);
+        }
+        return Ok(());
+    }
+    if records.is_empty() {
         println!("no records match");
     }
-    for r in &page.records {
+    for r in &records {
         println!(
             "{}  {:<10} {:<20} {:<40} {}",
             r.id,
@@ -151,7 +211,7 @@ fn list(ctx: &Context, q: &RecordQuery, json: bool) -> CliResult {
             r.facility.as_deref().unwrap_or("")
         );
     }
-    if let Some(c) = page.next_cursor {
+    if let Some(c) = next_cursor {
         println!("more: add --cursor {c}");
     }
     Ok(())
@@ -168,8 +228,9 @@ fn show(ctx: &Context, id: &str) -> CliResult {
         println!("(the bundle is {} bytes; write it out with `locker records export {id} --out FILE`)", bundle.len());
         return Ok(());
     }
+    let text = bundle.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bundle);
     let v: serde_json::Value =
-        serde_json::from_slice(&bundle).map_err(|_| Failure::new("the stored bundle is not JSON"))?;
+        serde_json::from_slice(text).map_err(|_| Failure::new("the stored bundle is not JSON"))?;
     println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
     Ok(())
 }

@@ -14,14 +14,23 @@ pub fn run(cmd: SandboxCmd) -> CliResult {
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
-            .map_err(|e| crate::Failure::new(format!("cannot listen on 127.0.0.1:{port}: {}", e.kind())))?;
+            .map_err(|e| crate::Failure::new(format!("cannot listen on 127.0.0.1:{port}: {}", crate::explain(&e))))?;
         let addr = listener.local_addr()?;
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "locker-sandbox listening on {scheme}://{addr}")?;
             out.flush()?;
         }
-        let trust = if tls { " --ca-file fixtures/sandbox/tls/root.pem" } else { "" };
+        // The test root, written where any working directory reaches it (the copy in the
+        // repository is only there for a checkout).
+        let trust = if tls {
+            let root = std::env::temp_dir().join("locker-sandbox-root.pem");
+            std::fs::write(&root, locker_sandbox::TEST_ROOT_PEM)
+                .map_err(|e| crate::Failure::file("write the test root to", &root, &e))?;
+            format!(" --ca-file {}", root.display())
+        } else {
+            String::new()
+        };
         eprintln!(
             "test mode: OTPs are printed here; enrol from another terminal with `locker enrol --backbone {scheme}://{addr}{trust}`"
         );

@@ -13,9 +13,36 @@ pub struct Context {
 }
 
 pub fn read_key(file: &Path) -> CliResult<DatabaseKey> {
-    let text = fs::read_to_string(file)
-        .map_err(|e| Failure::new(format!("cannot read the key file {}: {}", file.display(), e.kind())))?;
-    Ok(DatabaseKey::from_hex(&text)?)
+    let text = fs::read_to_string(file).map_err(|e| {
+        let mut f = Failure::file("read the key file", file, &e);
+        if e.kind() == std::io::ErrorKind::NotFound {
+            f.message.push_str(&format!(" (make one with `locker keygen {}`)", file.display()));
+        }
+        f
+    })?;
+    warn_if_others_can_read(file);
+    DatabaseKey::from_hex(&text).map_err(|_| {
+        Failure::usage(format!("the key file {} does not hold a key: 64 hexadecimal digits", file.display()))
+    })
+}
+
+/// Like ssh with a private key: a key file that other users of the machine can read is used,
+/// with a warning that says how to mend it.
+fn warn_if_others_can_read(file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: the key file {} can be read by other users of this machine (mode {:03o}); make it yours alone: chmod 600 {}",
+                file.display(),
+                meta.permissions().mode() & 0o777,
+                file.display()
+            );
+        }
+    }
 }
 
 impl Context {
@@ -27,14 +54,24 @@ impl Context {
     }
 
     pub fn open(&self) -> CliResult<Locker> {
-        Locker::open(&self.dir, self.key()?).map_err(|e| match e {
+        let locker = Locker::open(&self.dir, self.key()?).map_err(|e| match e {
             locker_core::Error::NotFound(_) => Failure::with_code(
                 exit::NOT_FOUND,
                 format!("no store in {} (create one with `locker init`)", self.dir.display()),
             ),
             other => other.into(),
-        })
+        })?;
+        print_notices(&locker)?;
+        Ok(locker)
     }
+}
+
+/// Tells the user what opening the store did on its own (on standard error: not the output).
+pub fn print_notices(locker: &Locker) -> CliResult {
+    for n in locker.store()?.notices() {
+        eprintln!("note: {n}");
+    }
+    Ok(())
 }
 
 /// Writes a key file readable by its owner alone; never overwrites one.
@@ -47,7 +84,7 @@ pub fn write_key_file(file: &Path, key: &DatabaseKey) -> CliResult {
         std::io::ErrorKind::AlreadyExists => {
             Failure::usage(format!("{} exists; a key file is never overwritten", file.display()))
         }
-        k => Failure::new(format!("cannot create {}: {k}", file.display())),
+        _ => Failure::file("create", file, &e),
     })?;
     f.write_all(key.to_hex().as_bytes())?;
     f.write_all(b"\n")?;
@@ -83,6 +120,9 @@ pub fn check(ctx: &Context) -> CliResult {
         report.attachments_checked,
         report.damaged_attachments.len()
     );
+    for n in &report.notes {
+        println!("note: {n}");
+    }
     if report.is_ok() {
         println!("all checks passed");
         return Ok(());

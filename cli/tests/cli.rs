@@ -26,7 +26,7 @@ fn a_person_imports_lists_searches_exports_and_deletes_from_the_command_line() {
         .collect();
     assert_eq!(ids.len(), 8);
     let again = s.run(&a);
-    assert!(again.status.success(), "duplicates are not failures");
+    assert_eq!(again.status.code(), Some(7), "duplicates exit as duplicates, as README's table says");
     assert!(String::from_utf8_lossy(&again.stdout).lines().all(|l| l.contains("\"duplicate\"")));
 
     let listed: serde_json::Value =
@@ -85,7 +85,9 @@ fn mistakes_get_one_clear_line_and_a_non_zero_exit() {
     let o = s.run(&["records", "import", path_str(&bad)]);
     let err = one_line_error(&o);
     assert!(!err.contains("Farida"), "personal data in an error: {err}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("not a FHIR Bundle"));
+    assert!(err.contains("bad.json") && err.contains("not a FHIR Bundle"), "the reason is on standard error: {err}");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
 
     let o = s.run(&["keygen", path_str(&s.key)]);
     assert!(one_line_error(&o).contains("never overwritten"));

@@ -51,6 +51,11 @@ fn a_newcomer_enrols_on_their_own_phone_answering_the_prompts() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let stderr = stream(child.stderr.take().unwrap());
+    // Each answer is checked as it is typed: a mistyped Aadhaar number (wrong check digit) and
+    // a short mobile are explained and asked for again, before anything else is asked.
+    let last = aadhaar.chars().last().unwrap().to_digit(10).unwrap();
+    let mistyped = format!("{}{}", &aadhaar[..11], (last + 1) % 10);
+    let (mut aadhaar_asked, mut mobile_asked) = (0, 0);
     let mut seen = String::new();
     let mut otps = 0;
     let mut answered = 0;
@@ -63,10 +68,13 @@ fn a_newcomer_enrols_on_their_own_phone_answering_the_prompts() {
         seen.push_str(&chunk);
         let pending = &seen[answered..];
         let answer = if pending.ends_with("Aadhaar number (12 digits): ") {
-            aadhaar.clone()
+            aadhaar_asked += 1;
+            assert_eq!(mobile_asked, 0, "the mobile was asked for before the Aadhaar number was right: {seen}");
+            if aadhaar_asked == 1 { mistyped.clone() } else { aadhaar.clone() }
         } else if pending.ends_with("Mobile number for the ABHA (10 digits): ") {
+            mobile_asked += 1;
             // Not the Aadhaar-linked one: a second OTP verifies it.
-            "9812345670".into()
+            if mobile_asked == 1 { "98123".into() } else { "9812345670".into() }
         } else if let Some(txn) = otp_prompt(pending) {
             otps += 1;
             sandbox.otp(txn).expect("the sandbox knows the transaction")
@@ -82,6 +90,9 @@ fn a_newcomer_enrols_on_their_own_phone_answering_the_prompts() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{seen}\n{stdout}");
     assert_eq!(otps, 2, "the Aadhaar OTP and the mobile's: {seen}");
+    assert_eq!((aadhaar_asked, mobile_asked), (2, 2), "{seen}");
+    assert_eq!(seen.matches("please answer again").count(), 2, "{seen}");
+    assert!(!seen.contains(&mistyped), "the mistyped number was printed back");
     assert!(!seen.contains(&aadhaar) && !stdout.contains(&aadhaar), "the Aadhaar number was printed back");
     assert!(stdout.contains("created an encrypted store"), "{stdout}");
     assert!(stdout.contains("\nABHA created: ABHA number "), "{stdout}");
@@ -183,7 +194,7 @@ fn enrolment_mistakes_get_one_clear_line_without_the_numbers() {
     let o = enrol(&["--backbone", &nobody]);
     let err = one_line_error(&o);
     assert!(err.contains("could not be reached") && err.contains(&nobody), "{err}");
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(9), "README's table: the backbone could not be reached");
 
     let o = enrol(&["--backbone", "http://abdm.example.org"]);
     assert!(one_line_error(&o).contains("plain HTTP"));

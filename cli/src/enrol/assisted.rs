@@ -9,19 +9,30 @@ use super::{Net, Prompt};
 use crate::args::EnrolArgs;
 use crate::records::format_ms;
 use crate::store::Context;
-use crate::{CliResult, Failure};
+use crate::{CliResult, Failure, exit};
 use locker_core::{
     CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, Error, Gender, Locker, SubmitReport, WorkerSession,
 };
 use serde_json::json;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The worker session this device is in, kept across commands in `<store>/cli-session` (its
-/// id only: no personal data), since the core keeps sessions but has no "current session".
-const SESSION_FILE: &str = "cli-session";
+/// The worker session this device is in, kept across commands in `<store>.session` beside the
+/// store (its id only: no personal data), since the core keeps sessions but has no "current
+/// session". Beside, not inside: the store's directory holds the store's own files only.
+fn session_file(ctx: &Context) -> PathBuf {
+    let mut name = ctx.dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "locker-store".into());
+    name.push(".session");
+    let file = ctx.dir.with_file_name(name);
+    // Earlier releases kept it inside the store as `cli-session`.
+    let legacy = ctx.dir.join("cli-session");
+    if legacy.is_file() && !file.exists() {
+        let _ = std::fs::rename(&legacy, &file);
+    }
+    file
+}
 
 fn session(ctx: &Context, locker: &Locker, worker: &str, device: &str, days: Option<u32>) -> CliResult<WorkerSession> {
-    let file = ctx.dir.join(SESSION_FILE);
+    let file = session_file(ctx);
     if let Ok(id) = std::fs::read_to_string(&file)
         && let Ok(s) = locker.worker_session(id.trim())
     {
@@ -65,17 +76,28 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         println!("note: {}; capturing offline", net.failure(e).message);
         online = false;
     }
+    // Each answer is checked as it is typed (and asked again when refused), by the same rules
+    // capture applies.
+    let today = now_ms();
     let details = CitizenDetails {
-        name: p.value(&c.name, "Name (as on the Aadhaar card)", "--name")?,
-        gender: Gender::parse(&p.value(&c.gender, "Gender (M, F or O)", "--gender")?),
-        birth_date: p.value(&c.birth_date, "Birth date (YYYY-MM-DD, or YYYY)", "--birth-date")?,
-        mobile: p.value(&a.mobile, "Mobile (10 digits)", "--mobile")?,
-        address: p.value(&c.address, "Address", "--address")?,
-        state_code: p.value(&c.state_code, "State (LGD code)", "--state-code")?,
-        district_code: p.value(&c.district_code, "District (LGD code)", "--district-code")?,
-        pin_code: p.optional(&c.pin_code, "PIN code", "--pin-code")?,
+        name: p.checked(&c.name, "Name (as on the Aadhaar card)", "--name", CitizenDetails::check_name)?,
+        gender: p
+            .checked(&c.gender, "Gender (M, F or O)", "--gender", |s| CitizenDetails::check_gender(Gender::parse(s)))?,
+        birth_date: p.checked(&c.birth_date, "Birth date (YYYY-MM-DD, or YYYY)", "--birth-date", |s| {
+            CitizenDetails::check_birth_date(s, today)
+        })?,
+        mobile: p.checked(&a.mobile, "Mobile (10 digits)", "--mobile", CitizenDetails::check_mobile)?,
+        address: p.checked(&c.address, "Address", "--address", CitizenDetails::check_address)?,
+        state_code: p.checked(&c.state_code, "State (LGD code)", "--state-code", CitizenDetails::check_state_code)?,
+        district_code: p.checked(
+            &c.district_code,
+            "District (LGD code)",
+            "--district-code",
+            CitizenDetails::check_district_code,
+        )?,
+        pin_code: p.checked(&c.pin_code, "PIN code (6 digits)", "--pin-code", CitizenDetails::check_pin_code)?,
     };
-    let aadhaar = p.secret(&a.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
+    let aadhaar = p.checked_secret(&a.aadhaar, "Aadhaar number (12 digits)", "--aadhaar", super::aadhaar)?;
     let consent = ConsentCapture {
         language: p.value_or(
             &c.consent_language,
@@ -86,7 +108,8 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         text_version: p.value_or(&c.consent_version, "Version of the consent text", "--consent-version", "1.4")?,
     };
     let e = locker.capture_enrolment(&session.id, details, aadhaar, &consent).map_err(|e| match e {
-        Error::BackboneKeyMissing => Failure::new(
+        Error::BackboneKeyMissing => Failure::with_code(
+            exit::NETWORK,
             "the backbone's encryption key is not on this device yet: run once without --offline, with a network",
         ),
         other => other.into(),
@@ -143,6 +166,10 @@ pub async fn handover(locker: &Locker, net: &Net, id: &str, card: Option<&Path>,
     Ok(())
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 fn erase_day(e: &Enrolment) -> String {
     e.erase_after_ms.map(|ms| format_ms(ms)[..10].to_string()).unwrap_or_else(|| "-".into())
 }
@@ -160,7 +187,7 @@ fn line(e: &Enrolment) -> String {
     if let Some(r) = &e.reason {
         s.push_str(&format!(": {r}"));
     } else if let Some(err) = &e.last_error {
-        s.push_str(&format!(" (tried {} times; last: {err})", e.attempts));
+        s.push_str(&format!(" (tried {}; last: {err})", crate::times(e.attempts)));
     }
     s
 }

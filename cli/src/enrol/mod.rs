@@ -63,8 +63,8 @@ impl Net {
         }
         config.pinned_keys = a.pins.clone();
         if let Some(file) = &a.ca_file {
-            config.extra_roots_pem = std::fs::read_to_string(file)
-                .map_err(|e| Failure::new(format!("cannot read the CA file {}: {}", file.display(), e.kind())))?;
+            config.extra_roots_pem =
+                std::fs::read_to_string(file).map_err(|e| Failure::file("read the CA file", file, &e))?;
         }
         Ok(Net { backbone: Backbone::new(config)?, url: a.url.clone() })
     }
@@ -72,25 +72,41 @@ impl Net {
     /// A core error as one line, saying what to do when the backbone is the trouble.
     pub fn failure(&self, e: Error) -> Failure {
         match e {
-            Error::Offline => Failure::new(format!(
-                "the backbone at {} could not be reached (is `locker sandbox serve` running there?)",
-                self.url
-            )),
-            Error::UntrustedBackbone => Failure::new(format!(
-                "the server at {} is not the backbone: its certificate was refused (a captive portal? see --ca-file, --pin)",
-                self.url
-            )),
-            Error::Unauthorized => Failure::new(format!(
-                "the backbone at {} refused the client credentials (see --client-id, --client-secret; ABDM locks a client id out for 8 minutes after 8 refused logins, so check them before trying again)",
-                self.url
-            )),
-            Error::Backbone { status: 429, code } => Failure::new(format!(
-                "the backbone at {} asks for a pause (code {code}): nothing was lost, try again in a few minutes",
-                self.url
-            )),
+            Error::Offline => Failure::with_code(
+                exit::NETWORK,
+                format!("the backbone at {} could not be reached (is `locker sandbox serve` running there?)", self.url),
+            ),
+            Error::UntrustedBackbone => Failure::with_code(
+                exit::NETWORK,
+                format!(
+                    "the server at {} is not the backbone: its certificate was refused (a captive portal? see --ca-file, --pin)",
+                    self.url
+                ),
+            ),
+            Error::Unauthorized => Failure::with_code(
+                exit::REFUSED,
+                format!(
+                    "the backbone at {} refused the client credentials (see --client-id, --client-secret; ABDM locks a client id out for 8 minutes after 8 refused logins, so check them before trying again)",
+                    self.url
+                ),
+            ),
+            Error::Backbone { status: 429, code } => Failure::with_code(
+                exit::REFUSED,
+                format!(
+                    "the backbone at {} asks for a pause (code {code}): nothing was lost, try again in a few minutes",
+                    self.url
+                ),
+            ),
             other => other.into(),
         }
     }
+}
+
+/// An Aadhaar number as typed, checked (12 digits, Verhoeff check digit) before anything else
+/// is asked; the core seals it at capture.
+pub fn aadhaar(typed: &str) -> Result<String, Error> {
+    locker_core::abha::Aadhaar::parse(typed.to_string())?;
+    Ok(typed.trim().to_string())
 }
 
 /// Runs async core calls on a runtime of this thread.

@@ -5,7 +5,8 @@
 
 use super::{Net, Prompt};
 use crate::args::EnrolArgs;
-use crate::{CliResult, Failure};
+use crate::{CliResult, Failure, exit};
+use locker_core::abha::Mobile;
 use locker_core::{Enrolment, EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState as S, Error, Locker};
 
 pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -> CliResult {
@@ -28,8 +29,10 @@ pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -
                     );
                 }
             }
-            let aadhaar = p.secret(&args.aadhaar, "Aadhaar number (12 digits)", "--aadhaar")?;
-            let mobile = p.value(&args.mobile, "Mobile number for the ABHA (10 digits)", "--mobile")?;
+            let aadhaar = p.checked_secret(&args.aadhaar, "Aadhaar number (12 digits)", "--aadhaar", super::aadhaar)?;
+            let mobile = p.checked(&args.mobile, "Mobile number for the ABHA (10 digits)", "--mobile", |s| {
+                Mobile::parse(s).map(|_| s.trim().to_string())
+            })?;
             println!("Asking the backbone for an OTP on the mobile linked to this Aadhaar number…");
             locker
                 .enrol_online_start(&net.backbone, aadhaar, &mobile, &args.relation)
@@ -172,7 +175,7 @@ fn sandbox_otp(base: &str, txn: &str) -> CliResult<String> {
     if !addr.ip().is_loopback() || !txn.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(refuse());
     }
-    let unreachable = |_| Failure::new(format!("the sandbox at {base} did not give the OTP"));
+    let unreachable = |_| Failure::with_code(exit::NETWORK, format!("the sandbox at {base} did not give the OTP"));
     let mut conn =
         std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).map_err(unreachable)?;
     conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;

@@ -2,6 +2,7 @@
 //! them, a script pipes them. An answer that never comes is an error naming the flag to pass.
 
 use crate::{CliResult, Failure};
+use locker_core::Error;
 use std::io::{BufRead, IsTerminal, Write};
 use zeroize::Zeroizing;
 
@@ -32,11 +33,38 @@ impl Prompt {
         Ok(line.trim().to_string())
     }
 
-    /// Like `value`, but a person's typing is not shown (an Aadhaar number at a busy counter
-    /// is not for the next person in the queue to read).
-    pub fn secret(&mut self, given: &Option<String>, question: &str, flag: &str) -> CliResult<String> {
-        let _quiet = (!self.piped).then(EchoOff::new).flatten();
-        let answer = self.value(given, question, flag);
+    /// `given`, or the answer to `question`, put through `check` as soon as it is typed: a
+    /// refused answer is explained and asked for again, so nothing typed before it is lost. A
+    /// refused flag ends the command at once, naming the flag.
+    pub fn checked<T>(
+        &mut self,
+        given: &Option<String>,
+        question: &str,
+        flag: &str,
+        check: impl Fn(&str) -> Result<T, Error>,
+    ) -> CliResult<T> {
+        if let Some(v) = given {
+            return check(v).map_err(|e| Failure::usage(format!("{flag}: {}", reason(e))));
+        }
+        loop {
+            let answer = self.ask(question, &format!("pass {flag}"))?;
+            match check(&answer) {
+                Ok(t) => return Ok(t),
+                Err(e) => eprintln!("  {}; please answer again", reason(e)),
+            }
+        }
+    }
+
+    /// [`Prompt::checked`] with the typing not shown.
+    pub fn checked_secret<T>(
+        &mut self,
+        given: &Option<String>,
+        question: &str,
+        flag: &str,
+        check: impl Fn(&str) -> Result<T, Error>,
+    ) -> CliResult<T> {
+        let _quiet = (given.is_none() && !self.piped).then(EchoOff::new).flatten();
+        let answer = self.checked(given, question, flag, check);
         if _quiet.is_some() {
             eprintln!("(not shown)");
         }
@@ -56,14 +84,6 @@ impl Prompt {
         }
     }
 
-    /// `given`, or the answer to `question`, which may be empty.
-    pub fn optional(&mut self, given: &Option<String>, question: &str, flag: &str) -> CliResult<String> {
-        match given {
-            Some(v) => Ok(v.clone()),
-            None => self.ask(&format!("{question} (empty if none)"), &format!("pass {flag}")),
-        }
-    }
-
     /// `given`, or the answer to `question`, `default` when the answer is empty.
     pub fn value_or(&mut self, given: &Option<String>, question: &str, flag: &str, default: &str) -> CliResult<String> {
         if let Some(v) = given {
@@ -71,6 +91,14 @@ impl Prompt {
         }
         let v = self.ask(&format!("{question} [{default}]"), &format!("pass {flag}"))?;
         Ok(if v.is_empty() { default.to_string() } else { v })
+    }
+}
+
+/// What is wrong with an answer, without repeating it.
+fn reason(e: Error) -> String {
+    match e {
+        Error::InvalidInput(m) => m,
+        other => other.to_string(),
     }
 }
 
