@@ -42,7 +42,7 @@ fn session(ctx: &Context, locker: &Locker, worker: &str, device: &str, days: Opt
         locker.end_worker_session(&s.id)?;
     }
     let s = locker.start_worker_session(worker, device, days)?;
-    std::fs::write(&file, format!("{}\n", s.id))?;
+    std::fs::write(&file, format!("{}\n", s.id)).map_err(|e| Failure::file("write", &file, &e))?;
     println!("started worker session {} for {worker} on {device}", s.id);
     Ok(s)
 }
@@ -155,7 +155,7 @@ pub async fn handover(locker: &Locker, net: &Net, id: &str, card: Option<&Path>,
     let name = locker.enrolment(id)?.name.unwrap_or_else(|| "the citizen".into());
     if let Some(file) = card {
         let png = locker.enrolment_card(&net.backbone, id).await.map_err(|e| net.failure(e))?;
-        std::fs::write(file, png)?;
+        std::fs::write(file, png).map_err(|e| Failure::file("write the card to", file, &e))?;
         println!("saved {name}'s ABHA card to {} (delete it once shown or printed)", file.display());
     }
     if qr {
