@@ -1,8 +1,8 @@
 //! Attachments, streamed: written piece by piece through an `AttachmentWriter`, read piece by
 //! piece through an `AttachmentReader`, or moved whole by file path. Never whole in memory.
+//! `locker.attachments()`.
 
 use crate::error::{LockerError, run};
-use crate::locker::Locker;
 use locker_core::{AttachmentInfo, AttachmentUpload};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -28,7 +28,7 @@ impl AttachmentWriter {
 
     /// Makes the attachment durable and stores it.
     pub fn finish(&self) -> Result<AttachmentInfo, LockerError> {
-        run(|| self.locker.commit_attachment(&mut lock(&self.upload)))
+        run(|| self.locker.attachments().commit(&mut lock(&self.upload)))
     }
 
     /// Gives up; nothing is stored.
@@ -56,50 +56,51 @@ impl AttachmentReader {
     }
 }
 
+#[derive(uniffi::Object)]
+pub struct Attachments {
+    pub(crate) core: Arc<locker_core::Locker>,
+}
+
 #[uniffi::export]
-impl Locker {
+impl Attachments {
     /// Starts an attachment for a profile, to be written piece by piece.
-    pub fn begin_attachment(
-        &self,
-        profile_id: String,
-        media_type: String,
-    ) -> Result<Arc<AttachmentWriter>, LockerError> {
+    pub fn begin(&self, profile_id: String, media_type: String) -> Result<Arc<AttachmentWriter>, LockerError> {
         run(|| {
-            let upload = self.core.begin_attachment(&profile_id, &media_type)?;
+            let upload = self.core.attachments().begin(&profile_id, &media_type)?;
             Ok(Arc::new(AttachmentWriter { locker: self.core.clone(), upload: Mutex::new(upload) }))
         })
     }
 
     /// Stores the file at `path` as an attachment of a profile.
-    pub fn add_attachment_file(
+    pub fn add_file(
         &self,
         profile_id: String,
         media_type: String,
         path: String,
     ) -> Result<AttachmentInfo, LockerError> {
-        run(|| self.core.add_attachment_file(&profile_id, &media_type, Path::new(&path)))
+        run(|| self.core.attachments().add_file(&profile_id, &media_type, Path::new(&path)))
     }
 
-    pub fn attachment(&self, id: String) -> Result<AttachmentInfo, LockerError> {
-        run(|| self.core.store()?.attachment(&id))
+    pub fn get(&self, id: String) -> Result<AttachmentInfo, LockerError> {
+        run(|| self.core.attachments().get(&id))
     }
 
     /// A profile's attachments, newest first.
-    pub fn attachments(&self, profile_id: String) -> Result<Vec<AttachmentInfo>, LockerError> {
-        run(|| self.core.store()?.attachments(&profile_id))
+    pub fn list(&self, profile_id: String) -> Result<Vec<AttachmentInfo>, LockerError> {
+        run(|| self.core.attachments().list(&profile_id))
     }
 
-    pub fn open_attachment(&self, id: String) -> Result<Arc<AttachmentReader>, LockerError> {
-        run(|| Ok(Arc::new(AttachmentReader { reader: Mutex::new(self.core.store()?.open_attachment(&id)?) })))
+    pub fn open(&self, id: String) -> Result<Arc<AttachmentReader>, LockerError> {
+        run(|| Ok(Arc::new(AttachmentReader { reader: Mutex::new(self.core.attachments().open(&id)?) })))
     }
 
     /// Writes an attachment's verified content to `path`, replaced whole; returns its length.
-    pub fn save_attachment(&self, id: String, path: String) -> Result<u64, LockerError> {
-        run(|| self.core.save_attachment(&id, Path::new(&path)))
+    pub fn save_to_file(&self, id: String, path: String) -> Result<u64, LockerError> {
+        run(|| self.core.attachments().save_to(&id, Path::new(&path)))
     }
 
     /// Deletes an attachment added on its own (inline data goes with its record).
-    pub fn delete_attachment(&self, id: String) -> Result<(), LockerError> {
-        run(|| self.core.store()?.delete_attachment(&id))
+    pub fn delete(&self, id: String) -> Result<(), LockerError> {
+        run(|| self.core.attachments().delete(&id))
     }
 }

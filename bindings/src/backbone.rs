@@ -1,25 +1,49 @@
 //! `Backbone`: the connection to ABDM's backbone (or the loopback sandbox), built from a
-//! `BackboneConfig`. Durations cross the FFI as milliseconds.
+//! `BackboneConfig`. Durations cross the FFI as milliseconds. No credential has a default: the
+//! app passes the client id and secret ABDM issued it. The secret crosses as a `ClientSecret`
+//! object, which no generated `toString`, `description` or `repr` can print.
 
 use crate::error::{LockerError, run};
+use locker_core::Preset;
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
-/// Where the backbone is and who we are to it. The defaults are the sandbox's (client
-/// credentials, `sbx`, timeouts, tries); the URLs have none. `sandbox_config(base_url)` fills the
-/// URLs the way `locker-sandbox` lays them out.
-#[derive(Clone, uniffi::Record)]
+/// A client secret, opaque to the app once made: it prints as nothing and is wiped when freed.
+#[derive(uniffi::Object)]
+pub struct ClientSecret {
+    secret: Zeroizing<String>,
+}
+
+#[uniffi::export]
+impl ClientSecret {
+    #[uniffi::constructor]
+    pub fn new(secret: String) -> Arc<Self> {
+        Arc::new(ClientSecret { secret: Zeroizing::new(secret) })
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(<redacted>)")
+    }
+}
+
+/// Where the backbone is and who we are to it. `backbone_preset` fills the addresses for ABDM's
+/// sandbox or for `locker-sandbox`; timeouts and tries have defaults.
+#[derive(Clone, Debug, uniffi::Record)]
 pub struct BackboneConfig {
     /// Base of the gateway (sessions at `{gateway_url}/gateway/v3/sessions`).
     pub gateway_url: String,
     /// Base of the ABHA service.
     pub abha_url: String,
-    #[uniffi(default = "healthlocker-sandbox")]
+    /// Base of the consent manager, `{hiecm}`.
+    pub hiecm_url: String,
+    /// The PHR app's host, as facility QR codes carry it.
+    pub phr_url: String,
     pub client_id: String,
-    #[uniffi(default = "sandbox-secret")]
-    pub client_secret: String,
+    pub client_secret: Arc<ClientSecret>,
     /// `X-CM-ID`: `sbx` in the sandbox, `abdm` in production.
-    #[uniffi(default = "sbx")]
     pub cm_id: String,
     #[uniffi(default = 10000)]
     pub connect_timeout_ms: u64,
@@ -31,7 +55,7 @@ pub struct BackboneConfig {
     /// The longest `Retry-After` honoured within one call.
     #[uniffi(default = 30000)]
     pub max_retry_after_ms: u64,
-    /// First pause between tries; it doubles up to `max_backoff_ms`.
+    /// First pause between tries; it doubles (jittered) up to `max_backoff_ms`.
     #[uniffi(default = 50)]
     pub initial_backoff_ms: u64,
     #[uniffi(default = 2000)]
@@ -51,8 +75,10 @@ impl From<locker_core::BackboneConfig> for BackboneConfig {
         BackboneConfig {
             gateway_url: c.gateway_url,
             abha_url: c.abha_url,
+            hiecm_url: c.hiecm_url,
+            phr_url: c.phr_url,
             client_id: c.client_id,
-            client_secret: c.client_secret,
+            client_secret: Arc::new(ClientSecret { secret: c.client_secret }),
             cm_id: c.cm_id,
             connect_timeout_ms: ms(c.connect_timeout),
             read_timeout_ms: ms(c.read_timeout),
@@ -71,8 +97,10 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
         locker_core::BackboneConfig {
             gateway_url: c.gateway_url,
             abha_url: c.abha_url,
+            hiecm_url: c.hiecm_url,
+            phr_url: c.phr_url,
             client_id: c.client_id,
-            client_secret: c.client_secret,
+            client_secret: c.client_secret.secret.clone(),
             cm_id: c.cm_id,
             connect_timeout: Duration::from_millis(c.connect_timeout_ms),
             read_timeout: Duration::from_millis(c.read_timeout_ms),
@@ -86,18 +114,11 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
     }
 }
 
-// The secret stays out of logs, as in the core.
-impl std::fmt::Debug for BackboneConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&locker_core::BackboneConfig::from(self.clone()), f)
-    }
-}
-
-/// The sandbox's configuration for a backbone at `base_url`: gateway there, ABHA service at
-/// `{base_url}/abha/api`.
+/// A configuration for a known deployment (ABDM's sandbox, or `locker-sandbox` at a base URL)
+/// with the app's own credentials.
 #[uniffi::export]
-pub fn sandbox_config(base_url: String) -> BackboneConfig {
-    locker_core::BackboneConfig::sandbox(&base_url).into()
+pub fn backbone_preset(preset: Preset, client_id: String, client_secret: Arc<ClientSecret>) -> BackboneConfig {
+    locker_core::BackboneConfig::preset(&preset, &client_id, &client_secret.secret).into()
 }
 
 /// The pin (`sha256/<base64>` of its SubjectPublicKeyInfo) of the first certificate in `pem`,
@@ -116,8 +137,8 @@ pub struct Backbone {
 
 #[uniffi::export]
 impl Backbone {
-    /// Refuses plain HTTP beyond this machine, no tries or zero timeouts (`InvalidInput`).
-    /// Connects nothing yet.
+    /// Refuses plain HTTP beyond this machine, missing credentials, no tries or zero timeouts
+    /// (`InvalidInput`). Connects nothing yet.
     #[uniffi::constructor]
     pub fn new(config: BackboneConfig) -> Result<Arc<Self>, LockerError> {
         run(|| Ok(Arc::new(Backbone { core: Arc::new(locker_core::Backbone::new(config.into())?) })))
@@ -133,15 +154,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_config_crosses_both_ways_unchanged() {
-        let core = locker_core::BackboneConfig::sandbox("http://127.0.0.1:9/");
+    fn a_config_crosses_both_ways_unchanged_and_never_shows_its_secret() {
+        let core = locker_core::BackboneConfig::local("http://127.0.0.1:9/", "client", "s3cret-value");
         let back = locker_core::BackboneConfig::from(BackboneConfig::from(core.clone()));
         assert_eq!(format!("{core:?}"), format!("{back:?}"));
         assert_eq!(
             (back.connect_timeout, back.read_timeout, back.max_retry_after, back.initial_backoff, back.max_backoff),
             (core.connect_timeout, core.read_timeout, core.max_retry_after, core.initial_backoff, core.max_backoff)
         );
-        assert_eq!((back.client_secret, back.max_attempts), (core.client_secret, core.max_attempts));
-        assert!(!format!("{:?}", sandbox_config("http://127.0.0.1:9".into())).contains("sandbox-secret"));
+        assert_eq!((back.client_secret.as_str(), back.max_attempts), (core.client_secret.as_str(), core.max_attempts));
+        let preset = backbone_preset(
+            Preset::Local { base: "http://127.0.0.1:9".into() },
+            "client".into(),
+            ClientSecret::new("s3cret-value".into()),
+        );
+        assert!(!format!("{preset:?}").contains("s3cret"));
+        assert_eq!(preset.abha_url, "http://127.0.0.1:9/abha/api");
     }
 }

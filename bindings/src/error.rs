@@ -47,6 +47,16 @@ pub enum LockerError {
         status: u16,
         code: String,
     },
+    RateLimited {
+        code: String,
+        retry_after_s: u64,
+    },
+    Refused {
+        code: String,
+    },
+    UnreadableAnswer {
+        what: String,
+    },
     WrongOtp {
         attempts_left: u32,
     },
@@ -57,7 +67,7 @@ pub enum LockerError {
     AddressTaken,
     BackboneKeyMissing,
     WrongStep {
-        state: locker_core::EnrolmentState,
+        state: String,
     },
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {
@@ -96,6 +106,9 @@ impl From<locker_core::Error> for LockerError {
             E::UntrustedBackbone => LockerError::UntrustedBackbone,
             E::Unauthorized => LockerError::Unauthorized,
             E::Backbone { status, code } => LockerError::Backbone { status, code },
+            E::RateLimited { code, retry_after_s } => LockerError::RateLimited { code, retry_after_s },
+            E::Refused { code } => LockerError::Refused { code },
+            E::UnreadableAnswer { what } => LockerError::UnreadableAnswer { what },
             E::WrongOtp { attempts_left } => LockerError::WrongOtp { attempts_left },
             E::OtpLocked => LockerError::OtpLocked,
             E::OtpLimit => LockerError::OtpLimit,

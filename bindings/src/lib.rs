@@ -1,10 +1,12 @@
 //! locker-ffi: healthlocker's uniffi surface for Kotlin, Swift and Python.
 //!
-//! It converts and delegates to `locker-core`, nothing more: logic here is a defect. Every
-//! call runs inside [`error::run`] (network calls, which are async, inside [`error::run_async`]), so a core error arrives as a typed `LockerError` and a
-//! panic as `LockerError::Internal`, never as a crash of the host app. Records and enums are
-//! the core's own types, described to uniffi in [`types`] (remote types), so there is no second
-//! copy of them to keep in step.
+//! It converts and delegates to `locker-core`, nothing more: logic here is a defect. `Locker`
+//! hands out one object per domain (`Profiles`, `Records`, `Attachments`, `Enrolments`,
+//! `Outbox`), each a row of one-line delegations to the core's room of the same name. Every call
+//! runs inside [`error::run`] (network calls, which are async, inside [`error::run_async`]), so a
+//! core error arrives as a typed `LockerError` and a panic as `LockerError::Internal`, never as a
+//! crash of the host app. Records and enums are the core's own types, described to uniffi in
+//! [`types`] (remote types), so there is no second copy of them to keep in step.
 
 #![deny(unsafe_code)]
 // A library never writes to the app's console: nothing it could print is safe to print there.
@@ -15,19 +17,23 @@ mod backbone;
 mod enrolment;
 mod error;
 mod identifiers;
-mod integrity;
 mod locker;
+mod outbox;
 mod profiles;
 mod records;
 mod types;
 
-pub use attachments::{AttachmentReader, AttachmentWriter};
-pub use backbone::{Backbone, BackboneConfig, sandbox_config};
+pub use attachments::{AttachmentReader, AttachmentWriter, Attachments};
+pub use backbone::{Backbone, BackboneConfig, ClientSecret, backbone_preset};
+pub use enrolment::Enrolments;
 pub use error::LockerError;
 pub use identifiers::{
     AbhaAddressInfo, AbhaNumberInfo, aadhaar_is_valid, parse_abha_address, parse_abha_number, parse_mobile,
     validate_abha_address_for_creation,
 };
 pub use locker::{Locker, generate_key};
+pub use outbox::Outbox;
+pub use profiles::Profiles;
+pub use records::Records;
 
 uniffi::setup_scaffolding!("healthlocker");

@@ -1,31 +1,37 @@
-//! The owner and family members.
+//! The owner and family members: `locker.profiles()`.
 
 use crate::error::{LockerError, run};
-use crate::locker::Locker;
 use locker_core::{NewProfile, Profile, ProfileUpdate};
+use std::sync::Arc;
+
+#[derive(uniffi::Object)]
+pub struct Profiles {
+    pub(crate) core: Arc<locker_core::Locker>,
+}
 
 #[uniffi::export]
-impl Locker {
-    pub fn add_profile(&self, profile: NewProfile) -> Result<Profile, LockerError> {
-        run(|| self.core.store()?.add_profile(&profile))
+impl Profiles {
+    /// Adds a person. An ABHA number or address another profile holds is `Duplicate`.
+    pub fn add(&self, profile: NewProfile) -> Result<Profile, LockerError> {
+        run(|| self.core.profiles().add(&profile))
     }
 
-    pub fn profile(&self, id: String) -> Result<Profile, LockerError> {
-        run(|| self.core.store()?.profile(&id))
+    pub fn get(&self, id: String) -> Result<Profile, LockerError> {
+        run(|| self.core.profiles().get(&id))
     }
 
     /// The owner first, then family members in the order they were added.
-    pub fn profiles(&self) -> Result<Vec<Profile>, LockerError> {
-        run(|| self.core.store()?.profiles())
+    pub fn list(&self) -> Result<Vec<Profile>, LockerError> {
+        run(|| self.core.profiles().list())
     }
 
     /// Saves an edited profile: every editable field takes the given value.
-    pub fn update_profile(&self, profile: Profile) -> Result<Profile, LockerError> {
-        run(|| self.core.store()?.update_profile(&profile.id, &ProfileUpdate::from(&profile)))
+    pub fn update(&self, profile: Profile) -> Result<Profile, LockerError> {
+        run(|| self.core.profiles().update(&profile.id, &ProfileUpdate::from(&profile)))
     }
 
     /// Removes a profile with all its records and attachments, securely.
-    pub fn remove_profile(&self, id: String) -> Result<(), LockerError> {
-        run(|| self.core.store()?.remove_profile(&id))
+    pub fn remove(&self, id: String) -> Result<(), LockerError> {
+        run(|| self.core.profiles().remove(&id))
     }
 }

@@ -3,9 +3,10 @@
 //! core's definition, and values cross without conversion code.
 
 use locker_core::{
-    AttachmentInfo, AuditEntry, AuditVerification, CheckReport, CitizenDetails, ConsentCapture, Enrolment,
-    EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, NewProfile, OpenNotice, Profile,
-    RecordPage, RecordQuery, RecordSummary, SubmitReport, WorkerSession,
+    AttachmentInfo, AuditEntry, AuditVerification, CheckReport, CitizenDetails, ConsentCapture, DrainReport, Enrolment,
+    EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, ItemKind, ItemState, KindCount,
+    NewProfile, OpenNotice, OutboxItem, OutboxStatus, Preset, Profile, RecordPage, RecordQuery, RecordSummary,
+    SubmitReport, WedgedItem, WorkerSession,
 };
 
 #[uniffi::remote(Enum)]
@@ -220,6 +221,7 @@ pub struct SubmitReport {
     pub rejected: u32,
     pub still_queued: u32,
     pub expired: u32,
+    pub halted: Option<String>,
     pub enrolments: Vec<Enrolment>,
 }
 
@@ -239,4 +241,78 @@ pub struct EnrolmentFilter {
     pub session_id: Option<String>,
     #[uniffi(default)]
     pub pending_only: bool,
+}
+
+// The outbox.
+
+#[uniffi::remote(Enum)]
+pub enum ItemKind {
+    EnrolmentSubmit,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ItemState {
+    Waiting,
+    Wedged,
+}
+
+#[uniffi::remote(Record)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: ItemKind,
+    pub subject: String,
+    pub request_id: String,
+    pub lane: Option<String>,
+    pub state: ItemState,
+    pub attempts: u32,
+    pub next_attempt_at_ms: i64,
+    pub last_error: Option<String>,
+    pub reason: Option<String>,
+    pub deadline_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct KindCount {
+    pub kind: ItemKind,
+    pub waiting: u32,
+    pub wedged: u32,
+}
+
+#[uniffi::remote(Record)]
+pub struct WedgedItem {
+    pub id: i64,
+    pub kind: ItemKind,
+    pub subject: String,
+    pub reason: String,
+    pub last_error: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct OutboxStatus {
+    pub waiting: u32,
+    pub wedged: u32,
+    pub by_kind: Vec<KindCount>,
+    pub oldest_waiting_age_ms: Option<i64>,
+    pub wedged_items: Vec<WedgedItem>,
+}
+
+#[uniffi::remote(Record)]
+pub struct DrainReport {
+    pub delivered: u32,
+    pub retrying: u32,
+    pub wedged: u32,
+    pub expired: u32,
+    pub halted: Option<String>,
+    pub waiting: u32,
+    pub touched: Vec<String>,
+}
+
+// Where the backbone is.
+
+#[uniffi::remote(Enum)]
+pub enum Preset {
+    AbdmSandbox,
+    Local { base: String },
 }

@@ -1,7 +1,7 @@
 //! `locker fixtures generate`: realistic bundles to try the locker with.
 
-use crate::{CliResult, Failure};
 use crate::args::FixturesCmd;
+use crate::{CliResult, Failure};
 use locker_fixtures::Generator;
 use std::fs;
 

@@ -65,6 +65,9 @@ impl From<locker_core::Error> for Failure {
             E::Offline | E::UntrustedBackbone | E::BackboneKeyMissing => exit::NETWORK,
             E::Unauthorized
             | E::Backbone { .. }
+            | E::RateLimited { .. }
+            | E::Refused { .. }
+            | E::UnreadableAnswer { .. }
             | E::OtpLocked
             | E::OtpLimit
             | E::TransactionExpired

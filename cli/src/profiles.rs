@@ -4,19 +4,19 @@ use crate::args::{ProfileCmd, ProfileFields, ProfileUpdateFields};
 use crate::store::Context;
 use crate::{CliResult, Failure, exit};
 use locker_core::abha::AbhaNumber;
-use locker_core::{Gender, NewProfile, Profile, ProfileUpdate, Store};
+use locker_core::{Gender, Locker, NewProfile, Profile, ProfileUpdate};
 
 pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
     let locker = ctx.open()?;
-    let mut store = locker.store()?;
+    let profiles = locker.profiles();
     match cmd {
         ProfileCmd::Add(f) => {
             warn_about_abha_number(f.abha_number.as_deref());
-            let p = add(&mut store, f).map_err(held_by_another)?;
+            let p = add(&locker, f).map_err(held_by_another)?;
             println!("added {} ({}) as {}", p.id, p.relation, if p.is_owner { "the owner" } else { "a family member" });
         }
         ProfileCmd::List { json } => {
-            let all = store.profiles()?;
+            let all = profiles.list()?;
             if json {
                 let v: Vec<_> = all.iter().map(to_json).collect();
                 println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
@@ -38,11 +38,11 @@ pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
         }
         ProfileCmd::Update { id, fields } => {
             warn_about_abha_number(fields.abha_number.as_deref());
-            let p = store.update_profile(&id, &update(fields)?).map_err(|e| held_by_another(e.into()))?;
+            let p = profiles.update(&id, &update(fields)?).map_err(|e| held_by_another(e.into()))?;
             println!("updated {}", p.id);
         }
         ProfileCmd::Remove { id } => {
-            store.remove_profile(&id)?;
+            profiles.remove(&id)?;
             println!("removed {id} with all their records and attachments");
         }
     }
@@ -50,11 +50,10 @@ pub fn run(ctx: &Context, cmd: ProfileCmd) -> CliResult {
 }
 
 /// The owner's profile id, or a clear instruction to add one.
-pub fn owner_id(store: &Store) -> CliResult<String> {
-    store
-        .profiles()?
-        .into_iter()
-        .find(|p| p.is_owner)
+pub fn owner_id(locker: &Locker) -> CliResult<String> {
+    locker
+        .profiles()
+        .owner()?
         .map(|p| p.id)
         .ok_or_else(|| Failure::usage("the store has no owner yet: add one with `locker profile add`"))
 }
@@ -95,10 +94,10 @@ pub fn gender(s: &str) -> CliResult<Gender> {
     }
 }
 
-fn add(store: &mut Store, f: ProfileFields) -> CliResult<Profile> {
-    let has_owner = store.profiles()?.iter().any(|p| p.is_owner);
+fn add(locker: &Locker, f: ProfileFields) -> CliResult<Profile> {
+    let has_owner = locker.profiles().owner()?.is_some();
     let relation = f.relation.unwrap_or_else(|| if has_owner { "other" } else { "self" }.into());
-    Ok(store.add_profile(&NewProfile {
+    Ok(locker.profiles().add(&NewProfile {
         name: f.name,
         gender: gender(&f.gender)?,
         birth_date: f.birth_date,

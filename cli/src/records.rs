@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
             let locker = ctx.open()?;
             match out {
                 Some(path) => {
-                    let n = locker.export_bundle_to(&id, &path).map_err(|e| match e {
+                    let n = locker.records().export_to(&id, &path).map_err(|e| match e {
                         Error::Io(io) => Failure::file("write", &path, &io),
                         other => other.into(),
                     })?;
@@ -45,14 +45,14 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
                 }
                 None => {
                     let mut out = io::stdout().lock();
-                    locker.store()?.export_bundle(&id, &mut out)?;
+                    locker.records().export(&id, &mut out)?;
                     out.flush()?;
                 }
             }
             Ok(())
         }
         RecordsCmd::Delete { id } => {
-            ctx.open()?.store()?.delete_record(&id)?;
+            ctx.open()?.records().delete(&id)?;
             println!("deleted {id}");
             Ok(())
         }
@@ -63,7 +63,7 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
     let locker = ctx.open()?;
     let profile = match profile {
         Some(p) => p,
-        None => crate::profiles::owner_id(&*locker.store()?)?,
+        None => crate::profiles::owner_id(&locker)?,
     };
     let bar = ProgressBar::new(files.len() as u64);
     if files.len() > 1 {
@@ -80,7 +80,7 @@ fn import(ctx: &Context, files: &[PathBuf], profile: Option<String>, json: bool)
     for batch in files.chunks(BATCH) {
         let contents: Vec<io::Result<Vec<u8>>> = batch.iter().map(fs::read).collect();
         let readable: Vec<&[u8]> = contents.iter().filter_map(|c| c.as_ref().ok().map(Vec::as_slice)).collect();
-        let mut results = locker.store()?.import_bundles(&profile, &readable, &ImportOptions::default())?.into_iter();
+        let mut results = locker.records().import_many(&profile, &readable, &ImportOptions::default())?.into_iter();
         let mut out = io::stdout().lock();
         bar.suspend(|| -> io::Result<()> {
             for (file, content) in batch.iter().zip(&contents) {
@@ -177,7 +177,7 @@ fn list(ctx: &Context, q: &RecordQuery, json: bool, ids: bool) -> CliResult {
     let mut query = q.clone();
     let next_cursor = loop {
         query.limit = (wanted - records.len()).min(PAGE as usize) as u32;
-        let page = locker.store()?.list_records(&query)?;
+        let page = locker.records().list(&query)?;
         records.extend(page.records);
         match page.next_cursor {
             Some(c) if records.len() < wanted => query.cursor = Some(c),
@@ -219,11 +219,11 @@ fn list(ctx: &Context, q: &RecordQuery, json: bool, ids: bool) -> CliResult {
 
 fn show(ctx: &Context, id: &str) -> CliResult {
     let locker = ctx.open()?;
-    let store = locker.store()?;
-    let r = store.record(id)?;
+    let records = locker.records();
+    let r = records.get(id)?;
     println!("{}", serde_json::to_string_pretty(&summary_json(&r)).expect("JSON values serialise"));
     let mut bundle = Vec::new();
-    store.read_bundle(id, &mut bundle)?;
+    records.read(id, &mut bundle)?;
     if bundle.len() > 1024 * 1024 {
         println!("(the bundle is {} bytes; write it out with `locker records export {id} --out FILE`)", bundle.len());
         return Ok(());

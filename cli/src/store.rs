@@ -68,7 +68,7 @@ impl Context {
 
 /// Tells the user what opening the store did on its own (on standard error: not the output).
 pub fn print_notices(locker: &Locker) -> CliResult {
-    for n in locker.store()?.notices() {
+    for n in locker.notices()? {
         eprintln!("note: {n}");
     }
     Ok(())
@@ -106,7 +106,7 @@ pub fn init(ctx: &Context) -> CliResult {
 
 pub fn check(ctx: &Context) -> CliResult {
     let locker = ctx.open()?;
-    let report = locker.store()?.check()?;
+    let report = locker.check()?;
     let audit = match &report.audit {
         locker_core::AuditVerification::Intact { entries } => format!("intact, {entries} entries"),
         locker_core::AuditVerification::Broken { at_seq, .. } => format!("broken at entry {at_seq}"),
@@ -136,15 +136,14 @@ pub fn check(ctx: &Context) -> CliResult {
 pub fn rekey(ctx: &Context, new_key_file: &Path) -> CliResult {
     let new_key = read_key(new_key_file)?;
     let locker = ctx.open()?;
-    locker.store()?.rekey(new_key)?;
+    locker.rekey(new_key)?;
     println!("the store is now encrypted under the key in {}", new_key_file.display());
     Ok(())
 }
 
 pub fn audit(ctx: &Context, limit: u32) -> CliResult {
     let locker = ctx.open()?;
-    let store = locker.store()?;
-    for e in store.audit_entries(limit)? {
+    for e in locker.audit_entries(limit)? {
         println!(
             "{:>6}  {}  {:<20} {} {}",
             e.seq,
@@ -154,7 +153,7 @@ pub fn audit(ctx: &Context, limit: u32) -> CliResult {
             e.detail.unwrap_or_default()
         );
     }
-    match store.verify_audit()? {
+    match locker.verify_audit()? {
         locker_core::AuditVerification::Intact { entries } => {
             println!("chain intact: {entries} entries");
             Ok(())

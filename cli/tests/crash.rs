@@ -60,9 +60,9 @@ fn imports_killed_at_random_moments_never_lose_a_reported_record() {
         // Every kill: the store opens, passes its check, and holds all it reported.
         ok(&s.run(&["check"]));
         let locker = Locker::open(&s.store, key_of(&s.key)).unwrap();
-        let store = locker.store().unwrap();
+        let records = locker.records();
         for id in &reported {
-            store.record(id).unwrap_or_else(|e| panic!("a reported import is missing after kill {kills}: {e}"));
+            records.get(id).unwrap_or_else(|e| panic!("a reported import is missing after kill {kills}: {e}"));
         }
     }
     eprintln!("{kills} kills, {killed} mid-run, {} records reported", reported.len());
@@ -117,7 +117,7 @@ fn a_rekey_killed_at_any_moment_leaves_a_store_one_of_the_two_keys_opens() {
                 if moved == 0 {
                     span += span / 2;
                 }
-                assert!(l.store().unwrap().check().unwrap().is_ok());
+                assert!(l.check().unwrap().is_ok());
                 drop(l);
                 let other = Locker::open(&s.store, key_of(&next));
                 assert!(
@@ -128,8 +128,8 @@ fn a_rekey_killed_at_any_moment_leaves_a_store_one_of_the_two_keys_opens() {
             }
             Err(Error::WrongKey) => {
                 let l = Locker::open(&s.store, key_of(&next)).expect("neither key opens the store");
-                assert!(l.store().unwrap().check().unwrap().is_ok());
-                assert_eq!(l.store().unwrap().record_count().unwrap(), 400);
+                assert!(l.check().unwrap().is_ok());
+                assert_eq!(l.records().count().unwrap(), 400);
                 moved += 1;
                 current = next;
                 if stayed == 0 {

@@ -43,7 +43,7 @@ fn a_submission_killed_mid_way_resumes_without_a_second_abha() {
     f.assert_each_enrolled_once(&citizens, &ids);
     let locker = f.open();
     for id in &ids {
-        let e = locker.enrolment(id).unwrap();
+        let e = locker.enrolment().get(id).unwrap();
         assert_eq!(e.state, EnrolmentState::Submitted);
         assert_eq!(e.outcome, Some(EnrolmentOutcome::Created), "a resumed call is answered as first applied");
     }
@@ -167,7 +167,7 @@ fn after_handover_nothing_of_the_citizens_is_left_on_the_device() {
     }
     let locker = f.open();
     for id in &ids {
-        let e = locker.enrolment(id).unwrap();
+        let e = locker.enrolment().get(id).unwrap();
         assert!(e.erased && e.name.is_none() && e.abha_number.is_none());
         assert_eq!(e.outcome, Some(EnrolmentOutcome::Created), "what became of it is kept");
     }
@@ -194,4 +194,29 @@ fn the_enrolment_bench_prints_every_figure_and_loses_nobody() {
     }
     assert_eq!(v["lost"], 0, "{v}");
     assert_eq!(v["duplicated"], 0, "{v}");
+}
+
+#[test]
+fn a_submission_that_stops_for_want_of_a_network_says_so_and_why() {
+    let f = Field::new();
+    let id = f.capture_offline(50);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+
+    let out = ok(&f.run(&["enrol", "submit", "--backbone", &nobody]));
+    let stopped: Vec<&str> = out.lines().filter(|l| l.contains("stopped early")).collect();
+    assert_eq!(stopped.len(), 1, "one line says the drain stopped: {out}");
+    assert!(stopped[0].contains(&nobody) && stopped[0].contains("could not be reached (offline)"), "{out}");
+
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&f.run(&["enrol", "submit", "--json", "--backbone", &nobody]))).unwrap();
+    assert_eq!(v["halted"], "offline", "{v}");
+    assert_eq!(v["still_queued"], 1, "{v}");
+
+    // With the network back, nothing halts and nothing was lost.
+    let v = f.submit();
+    assert!(v["halted"].is_null(), "{v}");
+    assert_eq!(v["created"], 1, "{v}");
+    assert_eq!(f.reconciliations().get(&id), Some(&1));
 }

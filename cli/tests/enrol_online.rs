@@ -100,7 +100,7 @@ fn a_newcomer_enrols_on_their_own_phone_answering_the_prompts() {
     // The store it made opens with the key it made, and holds the profile.
     let key = DatabaseKey::from_hex(&std::fs::read_to_string(tmp.path().join("my-locker.key")).unwrap()).unwrap();
     let locker = Locker::open(&store, key).unwrap();
-    let profiles = locker.store().unwrap().profiles().unwrap();
+    let profiles = locker.profiles().list().unwrap();
     assert_eq!(profiles.len(), 1);
     let me = &profiles[0];
     assert!(me.is_owner);

@@ -86,7 +86,7 @@ fn every_code_in_readmes_table_comes_from_the_case_it_names() {
     let o = s.run(&["records", "list"]);
     assert_eq!(code(&o), Some(5), "{}", stderr(&o));
     let conn = raw(&s);
-    conn.pragma_update(None, "user_version", 2).unwrap();
+    conn.pragma_update(None, "user_version", 3).unwrap();
     drop(conn);
 
     // 4: damaged: here a store whose database file is gone.

@@ -64,10 +64,22 @@ pub enum Error {
     #[error("the backbone refused the client credentials")]
     Unauthorized,
     /// The backbone answered with an error this API has no closer name for. `code` is ABDM's
-    /// error code (trimmed); messages from the backbone are not passed on, as they may carry
-    /// personal data.
+    /// error code, cut to `[A-Za-z0-9-]{1,32}`; messages from the backbone are not passed on,
+    /// as they may carry personal data.
     #[error("the backbone refused the request (HTTP {status}, code {code})")]
     Backbone { status: u16, code: String },
+    /// The backbone asks for a pause longer than a call waits (HTTP 429): nothing was lost; the
+    /// work stays queued until `retry_after_s` seconds have passed.
+    #[error("the backbone asks for a pause of {retry_after_s} s (code {code})")]
+    RateLimited { code: String, retry_after_s: u64 },
+    /// The backbone answered, successfully by its status, that it will not do this (a failed
+    /// `authResult`, a `FAILED` status): sending it again will not change that.
+    #[error("the backbone refused this request (code {code})")]
+    Refused { code: String },
+    /// The backbone's answer could not be read (`what` names the answer, never its content):
+    /// whether the call was applied is unknown, so it is asked again with the same REQUEST-ID.
+    #[error("the backbone's answer ({what}) could not be read")]
+    UnreadableAnswer { what: String },
     /// The OTP was wrong; `attempts_left` more may be tried in this transaction.
     #[error("wrong OTP; {attempts_left} attempts left")]
     WrongOtp { attempts_left: u32 },
@@ -91,9 +103,10 @@ pub enum Error {
     /// once (starting a worker session does) before capturing offline.
     #[error("the backbone's encryption key is not on this device yet: connect once first")]
     BackboneKeyMissing,
-    /// The step asked for does not fit where this enrolment is; `state` says where it is.
-    #[error("this enrolment is at step {}, which does not allow that", state.code())]
-    WrongStep { state: crate::abha::enrolment::EnrolmentState },
+    /// The step asked for does not fit where this object (an enrolment, an outbox item) is;
+    /// `state` is the code of where it is (e.g. `handed_over`).
+    #[error("this is at step {state}, which does not allow that")]
+    WrongStep { state: String },
 }
 
 /// The core's result type.
@@ -119,6 +132,9 @@ const fn libc_enospc() -> i32 {
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
+        if let rusqlite::Error::FromSqlConversionFailure(..) = e {
+            return Error::Corrupt("a stored value is not one this build can read".into());
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
                 Error::Corrupt("the database failed to decrypt or parse".into())

@@ -1,36 +1,45 @@
 //! healthlocker's core: an offline-first personal health locker for ABDM.
 //!
-//! Everything that matters lives here, free of FFI types: the encrypted record store, ABDM
-//! FHIR documents, attachments and the audit log (and, as they arrive, enrolment, consent,
-//! Scan & Share and sync). Shells reach it through [`Locker`].
+//! Everything that matters lives here, free of FFI types. Shells reach it through [`Locker`],
+//! which hands out a room per domain: profiles, records, attachments, enrolment, the outbox.
+//! Dependencies point down: the domains use `store`, `sync` and `crypto`; `store` uses none of
+//! them and knows no domain type.
 
 #![deny(unsafe_code)]
 // A library never writes to the app's console: nothing it could print is safe to print there.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod abha;
+pub mod attachments;
 pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod fhir;
 pub mod files;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod locker;
-pub mod store;
+mod network;
+pub mod outbox;
+pub mod profiles;
+pub mod records;
+mod store;
 pub mod sync;
 mod time;
 
 pub use abha::enrolment::{
     CitizenDetails, ConsentCapture, Enrolment, EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState,
-    SubmitReport,
+    Enrolments, SubmitReport, WorkerSession,
 };
+pub use attachments::{AttachmentInfo, AttachmentReader, AttachmentUpload, Attachments};
 pub use clock::{Clock, ShiftedClock};
 pub use crypto::DatabaseKey;
 pub use error::{Error, Result};
 pub use fhir::HiType;
-pub use locker::{Locker, StoreGuard};
-pub use store::enrolments::WorkerSession;
-pub use store::{
-    AttachmentInfo, AttachmentReader, AttachmentUpload, AuditEntry, AuditVerification, CheckReport, Gender,
-    ImportOptions, NewProfile, OpenNotice, Profile, ProfileUpdate, RecordPage, RecordQuery, RecordSummary, Store,
-};
-pub use sync::{AbhaProfile, Backbone, BackboneConfig};
+pub use locker::Locker;
+pub use outbox::{DrainReport, ItemKind, ItemState, KindCount, Outbox, OutboxItem, OutboxStatus, WedgedItem};
+pub use profiles::{Gender, NewProfile, Profile, ProfileUpdate, Profiles};
+pub use records::{ImportOptions, RecordPage, RecordQuery, RecordSummary, Records};
+pub use store::{AuditEntry, AuditVerification, CheckReport, OpenNotice};
+pub use sync::{AbhaProfile, Backbone, BackboneConfig, Preset};

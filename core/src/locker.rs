@@ -1,66 +1,55 @@
-//! The facade: one `Locker` per store, safe to share between threads. Platform shells and the
-//! CLI reach everything through it. Store operations run one at a time behind its mutex; each
-//! is a short local transaction, and no lock is ever held across network work or while a large
+//! The facade: one `Locker` per store, safe to share between threads. It opens, closes, rekeys
+//! and checks the store, and hands out a room per domain: [`Locker::profiles`],
+//! [`Locker::records`], [`Locker::attachments`], [`Locker::enrolment`], [`Locker::outbox`].
+//!
+//! Two connections serve it (`Store` and its `Reader`, both private to the core): writes go one
+//! at a time through the writer, each a short transaction stamped by the `Locker`'s clock;
+//! lists, searches and reads go through a read-only connection beside it, so they never wait
+//! behind an import, a check or a drain. No lock is held across network work or while a large
 //! attachment streams in or out.
 
+use crate::attachments::Attachments;
 use crate::clock::{self, Clock};
 use crate::crypto::DatabaseKey;
 use crate::error::{Error, Result};
-use crate::files::write_atomically;
-use crate::store::records::MAX_BUNDLE_BYTES;
-use crate::store::{AttachmentInfo, AttachmentUpload, ImportOptions, Keying, RecordSummary, Store, attachments};
-use std::fs;
-use std::io::Read;
-use std::ops::{Deref, DerefMut};
-use std::path::Path;
+use crate::outbox::Outbox;
+use crate::profiles::Profiles;
+use crate::records::Records;
+use crate::store::{AuditEntry, AuditVerification, CheckReport, Keying, OpenNotice, Reader, Store, Tx, audit};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct Locker {
-    /// `None` once closed.
+    /// The read-only connection beside the writer; `None` once closed. Declared first so that
+    /// dropping a `Locker` closes it first: the last connection to close folds the write-ahead
+    /// log into the database and removes it, and a read-only one cannot.
+    reader: Mutex<Option<Reader>>,
+    /// The writer; `None` once closed.
     store: Mutex<Option<Store>>,
-    /// What enrolment deadlines are measured on.
+    /// Every timestamp the locker writes, and every deadline it keeps.
     clock: Arc<dyn Clock>,
 }
 
-/// The open store, held for one operation or a few in a row.
-pub struct StoreGuard<'a>(MutexGuard<'a, Option<Store>>);
-
-impl Deref for StoreGuard<'_> {
-    type Target = Store;
-    fn deref(&self) -> &Store {
-        self.0.as_ref().expect("a StoreGuard is only made for an open store")
-    }
-}
-
-impl DerefMut for StoreGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Store {
-        self.0.as_mut().expect("a StoreGuard is only made for an open store")
-    }
+/// A panic mid-operation rolled its transaction back when the guard unwound, so what is behind
+/// a poisoned lock is consistent and stays usable.
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Locker {
-    fn wrap(store: Store) -> Locker {
-        Locker { store: Mutex::new(Some(store)), clock: clock::system() }
+    fn wrap(store: Store, clock: Arc<dyn Clock>) -> Result<Locker> {
+        let reader = store.reader()?;
+        Ok(Locker { reader: Mutex::new(Some(reader)), store: Mutex::new(Some(store)), clock })
     }
 
-    /// The same locker reading time from `clock` (tests and benchmarks move it days ahead).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Locker {
-        self.clock = clock;
-        self
-    }
-
-    pub(crate) fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
-    /// Creates a new store in `dir`.
+    /// Creates a new store in `dir`; refuses a directory that holds anything of a store.
     pub fn create(dir: &Path, key: DatabaseKey) -> Result<Locker> {
-        Ok(Locker::wrap(Store::create(dir, Keying::Key(key))?))
+        Locker::create_with_clock(dir, key, clock::system())
     }
 
     /// Opens the store in `dir`.
     pub fn open(dir: &Path, key: DatabaseKey) -> Result<Locker> {
-        Ok(Locker::wrap(Store::open(dir, Keying::Key(key))?))
+        Locker::open_with_clock(dir, key, clock::system())
     }
 
     /// Opens the store in `dir`, creating it the first time: how an app starts.
@@ -71,81 +60,131 @@ impl Locker {
         }
     }
 
+    /// [`Locker::create`] reading time from `clock` (tests and benchmarks move it days ahead).
+    pub fn create_with_clock(dir: &Path, key: DatabaseKey, clock: Arc<dyn Clock>) -> Result<Locker> {
+        let store = Store::create(dir, Keying::Key(key), clock.now_ms())?;
+        Locker::wrap(store, clock)
+    }
+
+    /// [`Locker::open`] reading time from `clock`.
+    pub fn open_with_clock(dir: &Path, key: DatabaseKey, clock: Arc<dyn Clock>) -> Result<Locker> {
+        let store = Store::open(dir, Keying::Key(key), clock.now_ms())?;
+        Locker::wrap(store, clock)
+    }
+
+    /// The same locker reading time from `clock` from now on.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Locker {
+        self.clock = clock;
+        self
+    }
+
     /// An unencrypted store, for measuring SQLCipher's cost only.
     #[cfg(feature = "plain-store")]
     pub fn create_plain(dir: &Path) -> Result<Locker> {
-        Ok(Locker::wrap(Store::create(dir, Keying::Plain)?))
+        Locker::wrap(Store::create(dir, Keying::Plain, clock::system().now_ms())?, clock::system())
     }
 
     /// An unencrypted store, for measuring SQLCipher's cost only.
     #[cfg(feature = "plain-store")]
     pub fn open_plain(dir: &Path) -> Result<Locker> {
-        Ok(Locker::wrap(Store::open(dir, Keying::Plain)?))
+        Locker::wrap(Store::open(dir, Keying::Plain, clock::system().now_ms())?, clock::system())
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Store>> {
-        // A panic mid-operation rolled its transaction back when the guard unwound, so the
-        // store behind a poisoned lock is consistent and stays usable.
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Milliseconds since the epoch on this locker's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
-    /// The store, for one operation or a few in a row; `Closed` after `close`.
-    pub fn store(&self) -> Result<StoreGuard<'_>> {
-        let guard = self.lock();
-        if guard.is_none() {
-            return Err(Error::Closed);
-        }
-        Ok(StoreGuard(guard))
+    /// The family's profiles.
+    pub fn profiles(&self) -> Profiles<'_> {
+        Profiles(self)
+    }
+
+    /// Health records: FHIR document bundles.
+    pub fn records(&self) -> Records<'_> {
+        Records(self)
+    }
+
+    /// Files kept for a profile: scans, reports, and inline data moved out of bundles.
+    pub fn attachments(&self) -> Attachments<'_> {
+        Attachments(self)
+    }
+
+    /// ABHA enrolment: online on the citizen's phone, or assisted by a field worker.
+    pub fn enrolment(&self) -> crate::abha::enrolment::Enrolments<'_> {
+        crate::abha::enrolment::Enrolments(self)
+    }
+
+    /// What the backbone must hear, and its delivery.
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox(self)
+    }
+
+    /// Runs `f` with the writer; `Closed` after `close`.
+    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut guard = relock(&self.store);
+        f(guard.as_mut().ok_or(Error::Closed)?)
+    }
+
+    /// Runs `f` in one write transaction stamped by this locker's clock.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now_ms();
+        self.with_store(|s| s.write(now, f))
+    }
+
+    /// Runs `f` on the read-only connection: it never waits for the writer.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
+        let guard = relock(&self.reader);
+        f(guard.as_ref().ok_or(Error::Closed)?)
     }
 
     /// Closes the database and releases the store's lock file, waiting for the operation in
     /// progress. Every later call gets `Closed`; closing twice is harmless.
     pub fn close(&self) {
-        drop(self.lock().take());
+        let mut store = relock(&self.store);
+        drop(relock(&self.reader).take());
+        drop(store.take());
     }
 
-    /// Imports a bundle from a file.
-    pub fn import_bundle_file(&self, profile_id: &str, path: &Path, opts: &ImportOptions) -> Result<RecordSummary> {
-        if fs::metadata(path)?.len() > MAX_BUNDLE_BYTES as u64 {
-            return Err(Error::InvalidInput("a bundle is at most 512 MiB".into()));
-        }
-        let bundle = fs::read(path)?;
-        self.store()?.import_bundle(profile_id, &bundle, opts)
+    /// What opening the store did that the user should hear of.
+    pub fn notices(&self) -> Result<Vec<OpenNotice>> {
+        self.with_store(|s| Ok(s.notices().to_vec()))
     }
 
-    /// Writes a record's bundle, as imported, to `dest` (replaced whole, never half-written).
-    pub fn export_bundle_to(&self, id: &str, dest: &Path) -> Result<u64> {
-        let mut store = self.store()?;
-        write_atomically(dest, |w| store.export_bundle(id, w))
+    /// The directory the store lives in.
+    pub fn dir(&self) -> Result<PathBuf> {
+        self.with_store(|s| Ok(s.dir().to_path_buf()))
     }
 
-    /// Starts an attachment that arrives piece by piece; see `commit_attachment`.
-    pub fn begin_attachment(&self, profile_id: &str, media_type: &str) -> Result<AttachmentUpload> {
-        self.store()?.begin_attachment(profile_id, media_type)
+    /// Re-encrypts the store under `new_key`; interrupted at any point, the store opens with the
+    /// old key or the new one (`store/rekey.rs`).
+    pub fn rekey(&self, new_key: DatabaseKey) -> Result<()> {
+        let now = self.now_ms();
+        let mut store = relock(&self.store);
+        let store = store.as_mut().ok_or(Error::Closed)?;
+        let mut reader = relock(&self.reader);
+        // The file is replaced: the reader must not keep reading the old one.
+        *reader = None;
+        let rekeyed = store.rekey(new_key, now);
+        *reader = Some(store.reader()?);
+        rekeyed
     }
 
-    /// Stores a finished upload.
-    pub fn commit_attachment(&self, upload: &mut AttachmentUpload) -> Result<AttachmentInfo> {
-        self.store()?.commit_attachment(upload)
+    /// Verifies the whole store (structure, encryption, search index, audit chain, every
+    /// attachment). It writes nothing, reads on a connection of its own, and holds the writer
+    /// only for the search index's own check.
+    pub fn check(&self) -> Result<CheckReport> {
+        let (own, search_index_ok) = self.with_store(|s| Ok((s.reader()?, s.check_search_index())))?;
+        crate::store::check_with(&own, search_index_ok)
     }
 
-    /// Stores an attachment streamed from `content`; the store stays free for other work while
-    /// the content is sealed.
-    pub fn add_attachment(&self, profile_id: &str, media_type: &str, content: &mut dyn Read) -> Result<AttachmentInfo> {
-        let mut upload = self.begin_attachment(profile_id, media_type)?;
-        attachments::copy(content, &mut upload)?;
-        self.commit_attachment(&mut upload)
+    /// The newest `limit` audit entries, newest first.
+    pub fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(|r| audit::newest(r.conn(), limit))
     }
 
-    /// Stores the file at `path` as an attachment.
-    pub fn add_attachment_file(&self, profile_id: &str, media_type: &str, path: &Path) -> Result<AttachmentInfo> {
-        self.add_attachment(profile_id, media_type, &mut fs::File::open(path)?)
-    }
-
-    /// Writes an attachment's verified content to `dest` (replaced whole, never half-written);
-    /// the store stays free for other work meanwhile.
-    pub fn save_attachment(&self, id: &str, dest: &Path) -> Result<u64> {
-        let mut reader = self.store()?.open_attachment(id)?;
-        write_atomically(dest, |w| Ok(attachments::copy(&mut reader, w)?))
+    /// Walks the audit chain.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        self.read(|r| audit::verify(r.conn()))
     }
 }

@@ -46,7 +46,7 @@ fn assert_nothing_in_clear(dir: &std::path::Path, needles: &[(String, Vec<u8>)])
 fn no_file_in_the_store_holds_a_name_or_record_text_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    let (l, owner) = locker_with_owner(dir.path(), &k);
     let pdf: Vec<u8> = b"%PDF-1.4 Savitribai Kulkarni discharge ".iter().copied().cycle().take(150_000).collect();
     let bundle = serde_json::to_vec(&serde_json::json!({
         "resourceType": "Bundle", "type": "document",
@@ -71,12 +71,12 @@ fn no_file_in_the_store_holds_a_name_or_record_text_in_clear() {
         ]
     }))
     .unwrap();
-    let r = s.import_bundle(&owner.id, &bundle, &Default::default()).unwrap();
+    let r = l.records().import(&owner.id, &bundle, &Default::default()).unwrap();
     assert_eq!(r.attachments, 1);
-    s.add_profile(&member("Savitribai Kulkarni", "parent")).unwrap();
+    l.profiles().add(&member("Savitribai Kulkarni", "parent")).unwrap();
     // While open, with the write-ahead log full of fresh pages.
     assert_nothing_in_clear(dir.path(), &needles(&pdf));
-    s.rekey(key()).unwrap();
-    drop(s);
+    l.rekey(key()).unwrap();
+    drop(l);
     assert_nothing_in_clear(dir.path(), &needles(&pdf));
 }

@@ -3,8 +3,7 @@
 mod common;
 
 use common::*;
-use locker_core::store::Keying;
-use locker_core::{Error, Store};
+use locker_core::{Error, Locker};
 use std::fs;
 use std::io::{self, Read};
 
@@ -36,9 +35,9 @@ fn pattern_bytes(n: u64) -> Vec<u8> {
     out
 }
 
-fn read_all(s: &Store, id: &str) -> Result<Vec<u8>, Error> {
+fn read_all(l: &Locker, id: &str) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    s.open_attachment(id)?.read_to_end(&mut out).map_err(Error::from)?;
+    l.attachments().open(id)?.read_to_end(&mut out).map_err(Error::from)?;
     Ok(out)
 }
 
@@ -49,23 +48,23 @@ fn file_of(dir: &std::path::Path, id: &str) -> std::path::PathBuf {
 #[test]
 fn a_scan_streams_in_and_out_intact_at_any_size() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     for n in [0u64, 1, 65_535, 65_536, 65_537, 3_000_001] {
-        let a = s.add_attachment(&owner.id, "image/jpeg", &mut pattern(n)).unwrap();
+        let a = l.attachments().add(&owner.id, "image/jpeg", &mut pattern(n)).unwrap();
         assert_eq!(a.size, n);
         let mut expected = Vec::new();
         pattern(n).read_to_end(&mut expected).unwrap();
-        assert_eq!(read_all(&s, &a.id).unwrap(), expected, "size {n}");
+        assert_eq!(read_all(&l, &a.id).unwrap(), expected, "size {n}");
     }
-    assert!(s.check().unwrap().is_ok());
+    assert!(l.check().unwrap().is_ok());
 }
 
 #[test]
 fn any_change_to_an_attachment_file_is_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
-    let a = s.add_attachment(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
-    let b = s.add_attachment(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
+    let (l, owner) = locker_with_owner(dir.path(), &key());
+    let a = l.attachments().add(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
+    let b = l.attachments().add(&owner.id, "application/pdf", &mut pattern(300_000)).unwrap();
     let (pa, pb) = (file_of(dir.path(), &a.id), file_of(dir.path(), &b.id));
     let pristine = fs::read(&pa).unwrap();
     let chunk = 65_536 + 16;
@@ -86,26 +85,26 @@ fn any_change_to_an_attachment_file_is_tampering() {
     cases.push(("chunks swapped", swapped));
     for (what, bytes) in cases {
         fs::write(&pa, &bytes).unwrap();
-        assert!(matches!(read_all(&s, &a.id), Err(Error::Tampered)), "{what}");
-        let report = s.check().unwrap();
+        assert!(matches!(read_all(&l, &a.id), Err(Error::Tampered)), "{what}");
+        let report = l.check().unwrap();
         assert_eq!(report.damaged_attachments, vec![a.id.clone()], "{what}");
     }
     // One attachment's file put in place of another's.
     fs::write(&pa, fs::read(&pb).unwrap()).unwrap();
-    assert!(matches!(read_all(&s, &a.id), Err(Error::Tampered)), "swapped files");
+    assert!(matches!(read_all(&l, &a.id), Err(Error::Tampered)), "swapped files");
     fs::write(&pa, &pristine).unwrap();
-    assert!(s.check().unwrap().is_ok());
+    assert!(l.check().unwrap().is_ok());
 }
 
 #[test]
 fn opening_settles_what_a_crash_left_and_touches_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (mut s, owner) = store_with_owner(dir.path(), &k);
-    let kept = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
-    let lost = s.add_attachment(&owner.id, "image/png", &mut pattern(1000)).unwrap();
-    let unrenamed = s.add_attachment(&owner.id, "image/png", &mut pattern(3000)).unwrap();
-    drop(s);
+    let (l, owner) = locker_with_owner(dir.path(), &k);
+    let kept = l.attachments().add(&owner.id, "image/png", &mut pattern(1000)).unwrap();
+    let lost = l.attachments().add(&owner.id, "image/png", &mut pattern(1000)).unwrap();
+    let unrenamed = l.attachments().add(&owner.id, "image/png", &mut pattern(3000)).unwrap();
+    drop(l);
     let att = dir.path().join("attachments");
     // A write killed before its row committed; one killed between its commit and its rename; a
     // file no row names; a file of another name; a file that vanished (outside damage).
@@ -116,7 +115,7 @@ fn opening_settles_what_a_crash_left_and_touches_nothing_else() {
     fs::write(dir.path().join("README.txt"), b"mine too").unwrap();
     fs::remove_file(file_of(dir.path(), &lost.id)).unwrap();
 
-    let s = Store::open(dir.path(), Keying::Key(k)).unwrap();
+    let l = Locker::open(dir.path(), k).unwrap();
     let mut names: Vec<String> =
         walk(&att).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     names.sort();
@@ -128,11 +127,11 @@ fn opening_settles_what_a_crash_left_and_touches_nothing_else() {
     ];
     expected.sort();
     assert_eq!(names, expected, "only the uncommitted temporary went; the committed one was put in place");
-    assert_eq!(read_all(&s, &unrenamed.id).unwrap(), pattern_bytes(3000));
+    assert_eq!(read_all(&l, &unrenamed.id).unwrap(), pattern_bytes(3000));
     assert!(dir.path().join("README.txt").exists());
     // Every row stays, the vanished file's too: `check` reports it instead of opening forgetting it.
-    assert_eq!(s.attachments(&owner.id).unwrap().len(), 3);
-    let report = s.check().unwrap();
+    assert_eq!(l.attachments().list(&owner.id).unwrap().len(), 3);
+    let report = l.check().unwrap();
     assert_eq!(report.damaged_attachments, vec![lost.id.clone()]);
     assert_eq!(
         report.stray_files,
@@ -145,34 +144,34 @@ fn opening_settles_what_a_crash_left_and_touches_nothing_else() {
 #[test]
 fn an_attachment_committed_but_not_yet_renamed_is_read_from_its_temporary_name() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
-    let a = s.add_attachment(&owner.id, "application/pdf", &mut pattern(70_000)).unwrap();
+    let (l, owner) = locker_with_owner(dir.path(), &key());
+    let a = l.attachments().add(&owner.id, "application/pdf", &mut pattern(70_000)).unwrap();
     let att = dir.path().join("attachments");
     fs::rename(file_of(dir.path(), &a.id), att.join(format!("{}.tmp", a.id))).unwrap();
-    assert_eq!(read_all(&s, &a.id).unwrap(), pattern_bytes(70_000));
-    assert!(s.check().unwrap().is_ok(), "{:?}", s.check().unwrap().problems);
+    assert_eq!(read_all(&l, &a.id).unwrap(), pattern_bytes(70_000));
+    assert!(l.check().unwrap().is_ok(), "{:?}", l.check().unwrap().problems);
 }
 
 #[test]
 fn a_record_whose_inline_data_vanished_fails_export_instead_of_coming_back_short() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    let (l, owner) = locker_with_owner(dir.path(), &k);
     let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, vec![1u8; 100_000]);
     let bundle = serde_json::to_vec(&serde_json::json!({"resourceType":"Bundle","type":"document","entry":[
         {"resource":{"resourceType":"Composition","title":"X-ray","date":"2020-01-01",
           "type":{"coding":[{"system":"http://snomed.info/sct","code":"419891008"}]}}},
         {"resource":{"resourceType":"Binary","contentType":"image/jpeg","data":b64}}]}))
     .unwrap();
-    let r = s.import_bundle(&owner.id, &bundle, &Default::default()).unwrap();
-    let spliced = s.attachments(&owner.id).unwrap();
-    drop(s);
+    let r = l.records().import(&owner.id, &bundle, &Default::default()).unwrap();
+    let spliced = l.attachments().list(&owner.id).unwrap();
+    drop(l);
     for f in walk(&dir.path().join("attachments")) {
         fs::remove_file(f).unwrap();
     }
-    let mut s = Store::open(dir.path(), Keying::Key(k)).unwrap();
-    assert!(matches!(s.export_bundle(&r.id, &mut Vec::new()), Err(Error::Corrupt(_))));
-    let report = s.check().unwrap();
+    let l = Locker::open(dir.path(), k).unwrap();
+    assert!(matches!(l.records().export(&r.id, &mut Vec::new()), Err(Error::Corrupt(_))));
+    let report = l.check().unwrap();
     assert_eq!(report.damaged_attachments, vec![spliced[0].id.clone()]);
     assert!(!report.is_ok());
 }
@@ -180,9 +179,9 @@ fn a_record_whose_inline_data_vanished_fails_export_instead_of_coming_back_short
 #[test]
 fn bad_media_types_and_unknown_profiles_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
-    assert!(matches!(s.add_attachment(&owner.id, "pdf", &mut pattern(1)), Err(Error::InvalidInput(_))));
-    assert!(matches!(s.add_attachment("nobody", "image/png", &mut pattern(1)), Err(Error::NotFound(_))));
-    assert!(matches!(s.open_attachment("nothing"), Err(Error::NotFound(_))));
+    let (l, owner) = locker_with_owner(dir.path(), &key());
+    assert!(matches!(l.attachments().add(&owner.id, "pdf", &mut pattern(1)), Err(Error::InvalidInput(_))));
+    assert!(matches!(l.attachments().add("nobody", "image/png", &mut pattern(1)), Err(Error::NotFound(_))));
+    assert!(matches!(l.attachments().open("nothing"), Err(Error::NotFound(_))));
     assert!(walk(&dir.path().join("attachments")).is_empty());
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::field::{aadhaar, citizen, consent, fast};
+use common::field::{aadhaar, citizen, consent, fast, sandbox_config};
 use common::key;
 use locker_core::sync::pin_of_certificate;
 use locker_core::{Backbone, BackboneConfig, EnrolmentState, Error, Locker};
@@ -15,7 +15,7 @@ fn tls_sandbox(tls: SandboxTls) -> Sandbox {
 }
 
 fn config(sb: &Sandbox, extra_roots_pem: &str, pinned_keys: Vec<String>) -> BackboneConfig {
-    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
+    let mut c = fast(sandbox_config(&sb.url()));
     c.extra_roots_pem = extra_roots_pem.into();
     c.pinned_keys = pinned_keys;
     c.max_attempts = 2;
@@ -98,13 +98,13 @@ fn pins_are_what_openssl_computes_for_the_same_certificates() {
 
 #[test]
 fn pins_and_roots_are_checked_when_the_client_is_made() {
-    let mut c = BackboneConfig::sandbox("https://abhasbx.abdm.gov.in");
+    let mut c = sandbox_config("https://abhasbx.abdm.gov.in");
     c.pinned_keys = vec!["sha256/not-a-pin".into()];
     assert!(matches!(Backbone::new(c.clone()), Err(Error::InvalidInput(_))));
     c.pinned_keys = vec![pin(TEST_ROOT_PEM)];
     assert!(Backbone::new(c.clone()).is_ok());
     // Pinning means nothing without TLS, even to this machine.
-    let mut plain = BackboneConfig::sandbox("http://127.0.0.1:8080");
+    let mut plain = sandbox_config("http://127.0.0.1:8080");
     plain.pinned_keys = c.pinned_keys.clone();
     assert!(matches!(Backbone::new(plain), Err(Error::InvalidInput(_))));
     c.extra_roots_pem = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".into();
@@ -118,11 +118,12 @@ async fn a_workers_queue_behind_a_captive_portal_waits_and_is_not_rejected() {
     let genuine = Backbone::new(config(&backbone_sb, TEST_ROOT_PEM, vec![pin(TEST_INTERMEDIATE_PEM)])).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let locker = Locker::create(dir.path(), key()).unwrap();
-    locker.refresh_backbone_key(&genuine).await.unwrap();
-    let session = locker.start_worker_session("asha-0042", "tab-17", None).unwrap().id;
+    locker.enrolment().refresh_backbone_key(&genuine).await.unwrap();
+    let session = locker.enrolment().start_session("asha-0042", "tab-17", None).unwrap().id;
     for (n, name) in ["Sunita Pawar", "Ramesh Gawande"].iter().enumerate() {
         locker
-            .capture_enrolment(&session, citizen(name, &format!("98220{:05}", n)), aadhaar(700 + n as u64), &consent())
+            .enrolment()
+            .capture(&session, citizen(name, &format!("98220{:05}", n)), aadhaar(700 + n as u64), &consent())
             .unwrap();
     }
 
@@ -132,9 +133,9 @@ async fn a_workers_queue_behind_a_captive_portal_waits_and_is_not_rejected() {
     behind_portal.gateway_url = portal_sb.url();
     behind_portal.abha_url = portal_sb.abha_url();
     let portal = Backbone::new(behind_portal).unwrap();
-    let r = locker.submit_enrolments(&portal, Some(&session)).await.unwrap();
+    let r = locker.enrolment().submit(&portal, Some(&session)).await.unwrap();
     assert_eq!((r.created, r.rejected, r.still_queued), (0, 0, 2));
-    let queued = locker.enrolments(&Default::default()).unwrap();
+    let queued = locker.enrolment().list(&Default::default()).unwrap();
     for e in &queued {
         assert_eq!(e.state, EnrolmentState::Queued);
         assert!(!e.erased, "nothing is erased for a network's fault");
@@ -144,7 +145,7 @@ async fn a_workers_queue_behind_a_captive_portal_waits_and_is_not_rejected() {
     assert!(queued.iter().any(|e| e.last_error.as_deref() == Some("untrusted-backbone")));
     assert!(portal_sb.stats().applied.is_empty());
 
-    let r = locker.submit_enrolments(&genuine, Some(&session)).await.unwrap();
+    let r = locker.enrolment().submit(&genuine, Some(&session)).await.unwrap();
     assert_eq!((r.created, r.rejected, r.still_queued), (2, 0, 0));
     assert_eq!(backbone_sb.stats().duplicates, 0);
 }

@@ -13,12 +13,12 @@ fn hi(kind: Kind) -> HiType {
 #[test]
 fn every_kind_of_record_is_classified_and_indexed_as_its_sender_wrote_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let mut g = Generator::new(99);
     for round in 0..25 {
         for kind in Kind::ALL {
             let b = g.bundle(kind);
-            let r = s.import_bundle(&owner.id, &b.json, &Default::default()).unwrap();
+            let r = l.records().import(&owner.id, &b.json, &Default::default()).unwrap();
             assert_eq!(r.hi_type, hi(kind), "round {round}");
             assert_eq!(r.title, b.title);
             assert_eq!(r.facility.as_deref(), Some(b.facility.as_str()));
@@ -27,7 +27,7 @@ fn every_kind_of_record_is_classified_and_indexed_as_its_sender_wrote_it() {
             assert_eq!(r.date.as_deref(), Some(&b.date[..10]));
             for term in &b.search_terms {
                 let q = RecordQuery { text: Some(term.clone()), limit: 500, ..Default::default() };
-                let found = s.list_records(&q).unwrap().records;
+                let found = l.records().list(&q).unwrap().records;
                 assert!(found.iter().any(|x| x.id == r.id), "{term:?} does not find its record");
             }
         }
@@ -37,20 +37,20 @@ fn every_kind_of_record_is_classified_and_indexed_as_its_sender_wrote_it() {
 #[test]
 fn large_attachments_in_binary_and_document_reference_both_move_out_and_come_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let mut g = Generator::new(5);
     for kind in Kind::ALL {
         let b = g.bundle_with_attachment(kind, 70_000 + kind as usize * 10_000);
-        let r = s.import_bundle(&owner.id, &b.json, &Default::default()).unwrap();
+        let r = l.records().import(&owner.id, &b.json, &Default::default()).unwrap();
         assert_eq!(r.attachments, 1, "{kind:?}");
         let mut out = Vec::new();
-        s.export_bundle(&r.id, &mut out).unwrap();
+        l.records().export(&r.id, &mut out).unwrap();
         assert_eq!(out, b.json, "{kind:?}");
     }
-    let atts = s.attachments(&owner.id).unwrap();
+    let atts = l.attachments().list(&owner.id).unwrap();
     assert_eq!(atts.len(), 8);
     assert!(atts.iter().all(|a| a.media_type == "application/pdf"));
-    assert!(s.check().unwrap().is_ok());
+    assert!(l.check().unwrap().is_ok());
 }
 
 const SAMPLES: &[(&str, HiType)] = &[
@@ -71,14 +71,14 @@ fn sample(name: &str) -> Vec<u8> {
 #[test]
 fn the_hand_written_samples_import_as_their_type_and_export_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     for (name, ty) in SAMPLES {
         let bytes = sample(name);
-        let r = s.import_bundle(&owner.id, &bytes, &Default::default()).unwrap();
+        let r = l.records().import(&owner.id, &bytes, &Default::default()).unwrap();
         assert_eq!(r.hi_type, *ty, "{name}");
         assert!(r.date.is_some() && r.facility.is_some() && r.author.is_some(), "{name}: {r:?}");
         let mut out = Vec::new();
-        s.export_bundle(&r.id, &mut out).unwrap();
+        l.records().export(&r.id, &mut out).unwrap();
         assert_eq!(out, bytes, "{name}");
     }
 }
@@ -86,7 +86,7 @@ fn the_hand_written_samples_import_as_their_type_and_export_unchanged() {
 #[test]
 fn the_invalid_samples_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     for (name, reason) in [
         ("not-a-bundle.json", "not a FHIR Bundle"),
         ("collection-bundle.json", "type document"),
@@ -94,10 +94,10 @@ fn the_invalid_samples_are_refused_with_a_reason() {
         ("unknown-composition-type.json", "not an ABDM record type"),
         ("truncated.json", "not valid JSON"),
     ] {
-        match s.import_bundle(&owner.id, &sample(&format!("invalid/{name}")), &Default::default()) {
+        match l.records().import(&owner.id, &sample(&format!("invalid/{name}")), &Default::default()) {
             Err(Error::InvalidInput(m)) => assert!(m.contains(reason), "{name}: {m}"),
             other => panic!("{name}: expected InvalidInput, got {other:?}"),
         }
     }
-    assert_eq!(s.record_count().unwrap(), 0);
+    assert_eq!(l.records().count().unwrap(), 0);
 }

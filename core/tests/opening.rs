@@ -3,62 +3,62 @@
 mod common;
 
 use common::*;
-use locker_core::store::Keying;
-use locker_core::{Error, Locker, OpenNotice, Store};
+use locker_core::{Error, Locker, OpenNotice};
 use std::fs;
 
 #[test]
 fn a_citizen_reopens_their_locker_offline_and_finds_everything() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (mut s, owner) = store_with_owner(dir.path(), &k);
-    s.import_bundle(&owner.id, &tiny_bundle("a", "371530004", "Fever consult", "2024-02-01"), &Default::default())
+    let (l, owner) = locker_with_owner(dir.path(), &k);
+    l.records()
+        .import(&owner.id, &tiny_bundle("a", "371530004", "Fever consult", "2024-02-01"), &Default::default())
         .unwrap();
-    drop(s);
-    let s = Store::open(dir.path(), Keying::Key(k)).unwrap();
-    assert_eq!(s.profiles().unwrap(), vec![owner]);
-    assert_eq!(s.record_count().unwrap(), 1);
-    assert!(s.check().unwrap().is_ok());
+    drop(l);
+    let l = Locker::open(dir.path(), k).unwrap();
+    assert_eq!(l.profiles().list().unwrap(), vec![owner]);
+    assert_eq!(l.records().count().unwrap(), 1);
+    assert!(l.check().unwrap().is_ok());
 }
 
 #[test]
 fn a_wrong_key_is_reported_as_such_and_leaves_every_byte_alone() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    drop(store_with_owner(dir.path(), &k));
+    drop(locker_with_owner(dir.path(), &k));
     let before = fingerprint(dir.path());
     for _ in 0..3 {
-        assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+        assert!(matches!(Locker::open(dir.path(), key()), Err(Error::WrongKey)));
     }
     assert_eq!(fingerprint(dir.path()), before);
-    Store::open(dir.path(), Keying::Key(k)).unwrap();
+    Locker::open(dir.path(), k).unwrap();
 }
 
 #[test]
 fn without_its_key_check_a_store_still_tells_a_wrong_key_from_damage() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    drop(store_with_owner(dir.path(), &k));
+    drop(locker_with_owner(dir.path(), &k));
     fs::remove_file(dir.path().join("locker.keycheck")).unwrap();
     let db_before = fingerprint(dir.path())["locker.db"].clone();
-    assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+    assert!(matches!(Locker::open(dir.path(), key()), Err(Error::WrongKey)));
     assert_eq!(fingerprint(dir.path())["locker.db"], db_before);
     // The right key opens it, the key check is written again, and the user hears of it.
-    let s = Store::open(dir.path(), Keying::Key(k.clone())).unwrap();
-    assert_eq!(s.notices(), &[OpenNotice::KeyCheckRewritten { was_damaged: false }]);
-    assert_eq!(s.audit_entries(1).unwrap()[0].action, "keycheck.rewritten");
-    drop(s);
+    let l = Locker::open(dir.path(), k.clone()).unwrap();
+    assert_eq!(l.notices().unwrap(), [OpenNotice::KeyCheckRewritten { was_damaged: false }]);
+    assert_eq!(l.audit_entries(1).unwrap()[0].action, "keycheck.rewritten");
+    drop(l);
     assert!(dir.path().join("locker.keycheck").exists());
-    assert!(matches!(Store::open(dir.path(), Keying::Key(key())), Err(Error::WrongKey)));
+    assert!(matches!(Locker::open(dir.path(), key()), Err(Error::WrongKey)));
     // A damaged one is told apart from a missing one; a store opened as it was left says nothing.
     let mut bytes = fs::read(dir.path().join("locker.keycheck")).unwrap();
     bytes[8] ^= 0xff;
     fs::write(dir.path().join("locker.keycheck"), bytes).unwrap();
-    let s = Store::open(dir.path(), Keying::Key(k.clone())).unwrap();
-    assert_eq!(s.notices(), &[OpenNotice::KeyCheckRewritten { was_damaged: true }]);
-    assert!(s.notices()[0].to_string().contains("damaged"));
-    drop(s);
-    assert!(Store::open(dir.path(), Keying::Key(k)).unwrap().notices().is_empty());
+    let l = Locker::open(dir.path(), k.clone()).unwrap();
+    assert_eq!(l.notices().unwrap(), [OpenNotice::KeyCheckRewritten { was_damaged: true }]);
+    assert!(l.notices().unwrap()[0].to_string().contains("damaged"));
+    drop(l);
+    assert!(Locker::open(dir.path(), k).unwrap().notices().unwrap().is_empty());
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn a_store_that_lost_its_database_is_damaged_and_nothing_is_built_over_what_rema
     let dir = tempfile::tempdir().unwrap();
     let k = key();
     let (l, owner) = locker_with_owner(dir.path(), &k);
-    l.add_attachment(&owner.id, "application/pdf", &mut &b"a scanned report"[..]).unwrap();
+    l.attachments().add(&owner.id, "application/pdf", &mut &b"a scanned report"[..]).unwrap();
     l.close();
     fs::remove_file(dir.path().join("locker.db")).unwrap();
     let before = fingerprint(dir.path());
@@ -109,26 +109,26 @@ fn a_truncated_database_is_corrupt_and_left_as_found() {
     for keep in [0.5, 0.9] {
         let dir = tempfile::tempdir().unwrap();
         let k = key();
-        let (mut s, owner) = store_with_owner(dir.path(), &k);
+        let (l, owner) = locker_with_owner(dir.path(), &k);
         for i in 0..200 {
             let b = tiny_bundle(&format!("t{i}"), "440545006", &format!("Prescription {i}"), "2023-05-01");
-            s.import_bundle(&owner.id, &b, &Default::default()).unwrap();
+            l.records().import(&owner.id, &b, &Default::default()).unwrap();
         }
-        drop(s);
+        drop(l);
         let db = dir.path().join("locker.db");
         let len = fs::metadata(&db).unwrap().len();
         let f = fs::OpenOptions::new().write(true).open(&db).unwrap();
         f.set_len(((len as f64 * keep) as u64 / 4096) * 4096 + 100).unwrap();
         drop(f);
         let before = fs::read(&db).unwrap();
-        assert!(matches!(Store::open(dir.path(), Keying::Key(k.clone())), Err(Error::Corrupt(_))), "kept {keep}");
+        assert!(matches!(Locker::open(dir.path(), k.clone()), Err(Error::Corrupt(_))), "kept {keep}");
         assert_eq!(fs::read(&db).unwrap(), before);
         // Cut on a page boundary instead: SQLite sees fewer pages than its header promises.
         let f = fs::OpenOptions::new().write(true).open(&db).unwrap();
         f.set_len(((len as f64 * keep) as u64 / 4096) * 4096).unwrap();
         drop(f);
         let before = fs::read(&db).unwrap();
-        let outcome = Store::open(dir.path(), Keying::Key(k.clone()));
+        let outcome = Locker::open(dir.path(), k.clone());
         assert!(matches!(outcome, Err(Error::Corrupt(_))), "kept {keep} on a page boundary");
         assert_eq!(fs::read(&db).unwrap(), before);
     }
@@ -138,12 +138,12 @@ fn a_truncated_database_is_corrupt_and_left_as_found() {
 fn a_flipped_byte_anywhere_in_the_database_is_damage_never_a_wrong_key_nor_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (mut s, owner) = store_with_owner(dir.path(), &k);
+    let (l, owner) = locker_with_owner(dir.path(), &k);
     for i in 0..100 {
         let b = tiny_bundle(&format!("f{i}"), "721981007", &format!("Lipid profile {i}"), "2022-11-11");
-        s.import_bundle(&owner.id, &b, &Default::default()).unwrap();
+        l.records().import(&owner.id, &b, &Default::default()).unwrap();
     }
-    drop(s);
+    drop(l);
     let db = dir.path().join("locker.db");
     let pristine = fs::read(&db).unwrap();
     let pages = pristine.len() / 4096;
@@ -152,9 +152,9 @@ fn a_flipped_byte_anywhere_in_the_database_is_damage_never_a_wrong_key_nor_a_pan
             let mut bytes = pristine.clone();
             bytes[page * 4096 + offset] ^= 0x40;
             fs::write(&db, &bytes).unwrap();
-            let found = match Store::open(dir.path(), Keying::Key(k.clone())) {
+            let found = match Locker::open(dir.path(), k.clone()) {
                 Err(e) => Some(e),
-                Ok(s) => match s.check() {
+                Ok(l) => match l.check() {
                     Ok(report) => {
                         assert!(!report.is_ok(), "page {page} offset {offset}: check missed the damage");
                         None
@@ -174,10 +174,10 @@ fn a_flipped_byte_anywhere_in_the_database_is_damage_never_a_wrong_key_nor_a_pan
 fn a_store_from_a_newer_version_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    drop(store_with_owner(dir.path(), &k));
+    drop(locker_with_owner(dir.path(), &k));
     raw_connection(dir.path(), &k).pragma_update(None, "user_version", 99).unwrap();
     let before = fingerprint(dir.path());
-    match Store::open(dir.path(), Keying::Key(k)) {
+    match Locker::open(dir.path(), k) {
         Err(Error::IncompatibleVersion { found: 99, supported }) => assert!(supported < 99),
         other => panic!("expected IncompatibleVersion, got {:?}", other.err()),
     }
@@ -188,16 +188,16 @@ fn a_store_from_a_newer_version_is_refused_and_untouched() {
 fn two_processes_cannot_hold_the_store_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    let (_s, _) = store_with_owner(dir.path(), &k);
-    assert!(matches!(Store::open(dir.path(), Keying::Key(k)), Err(Error::Busy)));
+    let (_l, _) = locker_with_owner(dir.path(), &k);
+    assert!(matches!(Locker::open(dir.path(), k), Err(Error::Busy)));
 }
 
 #[test]
 fn creating_over_an_existing_store_is_refused_and_opening_nothing_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let k = key();
-    drop(store_with_owner(dir.path(), &k));
-    assert!(matches!(Store::create(dir.path(), Keying::Key(key())), Err(Error::StoreExists { .. })));
+    drop(locker_with_owner(dir.path(), &k));
+    assert!(matches!(Locker::create(dir.path(), key()), Err(Error::StoreExists { .. })));
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(Store::open(empty.path(), Keying::Key(k)), Err(Error::NotFound(_))));
+    assert!(matches!(Locker::open(empty.path(), k), Err(Error::NotFound(_))));
 }

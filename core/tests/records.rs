@@ -13,30 +13,30 @@ fn opts() -> ImportOptions {
 #[test]
 fn an_imported_bundle_is_classified_indexed_and_comes_back_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let bundle = tiny_bundle("rx-1", "440545006", "Prescription for fever", "2024-03-05T10:15:00+05:30");
-    let r = s.import_bundle(&owner.id, &bundle, &opts()).unwrap();
+    let r = l.records().import(&owner.id, &bundle, &opts()).unwrap();
     assert_eq!(r.hi_type, HiType::Prescription);
     assert_eq!(r.date.as_deref(), Some("2024-03-05"));
     assert_eq!(r.title, "Prescription for fever");
     assert_eq!(r.facility.as_deref(), Some("PHC Rampur"), "resolved from the custodian reference");
     assert_eq!(r.author.as_deref(), Some("Dr. Arvind Rao"));
-    assert_eq!(s.record(&r.id).unwrap(), r);
+    assert_eq!(l.records().get(&r.id).unwrap(), r);
     let mut out = Vec::new();
-    s.export_bundle(&r.id, &mut out).unwrap();
+    l.records().export(&r.id, &mut out).unwrap();
     assert_eq!(out, bundle);
 }
 
 #[test]
 fn the_same_record_imported_twice_is_a_duplicate_not_a_second_copy() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let b = tiny_bundle("dup", "371530004", "Consultation", "2024-01-01");
-    let first = s.import_bundle(&owner.id, &b, &opts()).unwrap();
+    let first = l.records().import(&owner.id, &b, &opts()).unwrap();
     // Same identifier, different content.
     let b2 = tiny_bundle("dup", "371530004", "Consultation (amended)", "2024-01-01");
     for again in [b.clone(), b2] {
-        match s.import_bundle(&owner.id, &again, &opts()) {
+        match l.records().import(&owner.id, &again, &opts()) {
             Err(Error::Duplicate { existing }) => assert_eq!(existing, first.id),
             other => panic!("expected a duplicate, got {other:?}"),
         }
@@ -44,20 +44,20 @@ fn the_same_record_imported_twice_is_a_duplicate_not_a_second_copy() {
     // No identifier at all: the same content, formatted differently, is still caught.
     let mut v: serde_json::Value = serde_json::from_slice(&tiny_bundle("x", "440545006", "Rx", "2024-02-02")).unwrap();
     v.as_object_mut().unwrap().remove("identifier");
-    let anonymous = s.import_bundle(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
-    match s.import_bundle(&owner.id, &serde_json::to_vec_pretty(&v).unwrap(), &opts()) {
+    let anonymous = l.records().import(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
+    match l.records().import(&owner.id, &serde_json::to_vec_pretty(&v).unwrap(), &opts()) {
         Err(Error::Duplicate { existing }) => assert_eq!(existing, anonymous.id),
         other => panic!("expected a duplicate, got {other:?}"),
     }
     v["entry"][0]["resource"]["title"] = "Rx (second visit)".into();
-    s.import_bundle(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
-    assert_eq!(s.record_count().unwrap(), 3);
+    l.records().import(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
+    assert_eq!(l.records().count().unwrap(), 3);
 }
 
 #[test]
 fn malformed_bundles_get_a_clear_reason_and_do_not_stop_a_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let good = tiny_bundle("ok", "371530004", "Consultation", "2024-01-01");
     let mut collection: serde_json::Value = serde_json::from_slice(&good).unwrap();
     collection["type"] = "collection".into();
@@ -69,7 +69,7 @@ fn malformed_bundles_get_a_clear_reason_and_do_not_stop_a_batch() {
     let collection = serde_json::to_vec(&collection).unwrap();
     let no_comp = serde_json::to_vec(&no_comp).unwrap();
     let batch: Vec<&[u8]> = vec![&collection, &no_comp, &unknown, &patient, &cut, &good];
-    let results = s.import_bundles(&owner.id, &batch, &opts()).unwrap();
+    let results = l.records().import_many(&owner.id, &batch, &opts()).unwrap();
     let reasons: Vec<String> = results[..5]
         .iter()
         .map(|r| match r {
@@ -86,26 +86,26 @@ fn malformed_bundles_get_a_clear_reason_and_do_not_stop_a_batch() {
         assert!(!r.contains("Lakshmi") && !r.contains("Asha"), "personal data in an error: {r}");
     }
     assert!(results[5].is_ok());
-    assert_eq!(s.record_count().unwrap(), 1);
+    assert_eq!(l.records().count().unwrap(), 1);
 }
 
 #[test]
 fn lists_are_newest_first_filtered_and_paged_without_gaps_or_repeats() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
-    let child = s.add_profile(&member("Arjun Narayanan", "child")).unwrap();
+    let (l, owner) = locker_with_owner(dir.path(), &key());
+    let child = l.profiles().add(&member("Arjun Narayanan", "child")).unwrap();
     let codes = ["371530004", "440545006", "721981007"];
     for i in 0..120 {
         let who = if i % 4 == 0 { &child.id } else { &owner.id };
         let date = format!("20{:02}-{:02}-{:02}", 10 + i % 14, 1 + i % 12, 1 + i % 28);
         let title = if i % 10 == 0 { format!("Haemoglobin test {i}") } else { format!("Visit {i}") };
-        s.import_bundle(who, &tiny_bundle(&format!("l{i}"), codes[i % 3], &title, &date), &opts()).unwrap();
+        l.records().import(who, &tiny_bundle(&format!("l{i}"), codes[i % 3], &title, &date), &opts()).unwrap();
     }
     // Every record exactly once across pages, newest first.
     let mut seen = Vec::new();
     let mut q = RecordQuery { limit: 7, ..Default::default() };
     loop {
-        let page = s.list_records(&q).unwrap();
+        let page = l.records().list(&q).unwrap();
         seen.extend(page.records.iter().map(|r| (r.sort_ms, r.id.clone())));
         match page.next_cursor {
             Some(c) => q.cursor = Some(c),
@@ -117,18 +117,22 @@ fn lists_are_newest_first_filtered_and_paged_without_gaps_or_repeats() {
     let unique: std::collections::HashSet<_> = seen.iter().map(|x| &x.1).collect();
     assert_eq!(unique.len(), 120);
 
-    let child_only =
-        s.list_records(&RecordQuery { profile_id: Some(child.id.clone()), limit: 500, ..Default::default() }).unwrap();
+    let child_only = l
+        .records()
+        .list(&RecordQuery { profile_id: Some(child.id.clone()), limit: 500, ..Default::default() })
+        .unwrap();
     assert_eq!(child_only.records.len(), 30);
     assert!(child_only.records.iter().all(|r| r.profile_id == child.id));
 
-    let reports = s
-        .list_records(&RecordQuery { hi_types: vec![HiType::DiagnosticReport], limit: 500, ..Default::default() })
+    let reports = l
+        .records()
+        .list(&RecordQuery { hi_types: vec![HiType::DiagnosticReport], limit: 500, ..Default::default() })
         .unwrap();
     assert_eq!(reports.records.len(), 40);
 
-    let in_2015 = s
-        .list_records(&RecordQuery {
+    let in_2015 = l
+        .records()
+        .list(&RecordQuery {
             from_date: Some("2015-01-01".into()),
             to_date: Some("2015-12-31".into()),
             limit: 500,
@@ -139,21 +143,22 @@ fn lists_are_newest_first_filtered_and_paged_without_gaps_or_repeats() {
     assert!(in_2015.records.iter().all(|r| r.date.as_deref().unwrap().starts_with("2015")));
 
     for text in ["haemoglobin", "HAEMO", "haemoglobin test"] {
-        let found = s.list_records(&RecordQuery { text: Some(text.into()), limit: 500, ..Default::default() }).unwrap();
+        let found =
+            l.records().list(&RecordQuery { text: Some(text.into()), limit: 500, ..Default::default() }).unwrap();
         assert_eq!(found.records.len(), 12, "{text}");
         assert!(found.records.iter().all(|r| r.title.starts_with("Haemoglobin")));
     }
     let by_facility =
-        s.list_records(&RecordQuery { text: Some("rampur".into()), limit: 5, ..Default::default() }).unwrap();
+        l.records().list(&RecordQuery { text: Some("rampur".into()), limit: 5, ..Default::default() }).unwrap();
     assert_eq!(by_facility.records.len(), 5);
-    let nothing = s.list_records(&RecordQuery { text: Some("tuberculosis".into()), ..Default::default() }).unwrap();
+    let nothing = l.records().list(&RecordQuery { text: Some("tuberculosis".into()), ..Default::default() }).unwrap();
     assert!(nothing.records.is_empty() && nothing.next_cursor.is_none());
     assert!(matches!(
-        s.list_records(&RecordQuery { cursor: Some("bogus".into()), ..Default::default() }),
+        l.records().list(&RecordQuery { cursor: Some("bogus".into()), ..Default::default() }),
         Err(Error::InvalidInput(_))
     ));
     assert!(matches!(
-        s.list_records(&RecordQuery { from_date: Some("2015".into()), ..Default::default() }),
+        l.records().list(&RecordQuery { from_date: Some("2015".into()), ..Default::default() }),
         Err(Error::InvalidInput(_))
     ));
 }
@@ -176,22 +181,22 @@ fn bundle_with_pdf(id: &str, pdf: &[u8], encoded: &str) -> Vec<u8> {
 #[test]
 fn large_inline_data_moves_to_an_attachment_and_export_puts_it_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let pdf: Vec<u8> = b"%PDF-1.4\n".iter().copied().chain((0..300_000u32).map(|i| (i * 7 % 256) as u8)).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
     let bundle = bundle_with_pdf("big", &pdf, &b64);
-    let r = s.import_bundle(&owner.id, &bundle, &opts()).unwrap();
+    let r = l.records().import(&owner.id, &bundle, &opts()).unwrap();
     assert_eq!(r.attachments, 1);
-    let atts = s.attachments(&owner.id).unwrap();
+    let atts = l.attachments().list(&owner.id).unwrap();
     assert_eq!(atts.len(), 1);
     assert_eq!(atts[0].media_type, "application/pdf");
     assert_eq!(atts[0].record_id.as_deref(), Some(r.id.as_str()));
     assert_eq!(atts[0].size, pdf.len() as u64, "stored decoded");
     let mut content = Vec::new();
-    std::io::Read::read_to_end(&mut s.open_attachment(&atts[0].id).unwrap(), &mut content).unwrap();
+    std::io::Read::read_to_end(&mut l.attachments().open(&atts[0].id).unwrap(), &mut content).unwrap();
     assert_eq!(content, pdf);
     let mut out = Vec::new();
-    s.export_bundle(&r.id, &mut out).unwrap();
+    l.records().export(&r.id, &mut out).unwrap();
     assert_eq!(out, bundle);
     // The database row holds the bundle less its data.
     let db_len = std::fs::metadata(dir.path().join("locker.db")).unwrap().len();
@@ -201,7 +206,7 @@ fn large_inline_data_moves_to_an_attachment_and_export_puts_it_back() {
 #[test]
 fn inline_data_in_an_unusual_encoding_is_still_returned_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let pdf: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
     // Line-wrapped with escaped breaks and escaped slashes, as some HIS exports do.
@@ -210,44 +215,44 @@ fn inline_data_in_an_unusual_encoding_is_still_returned_exactly() {
     let raw = String::from_utf8(bundle_with_pdf("odd", &pdf, "PLACEHOLDER"))
         .unwrap()
         .replace("PLACEHOLDER", &odd.replace("\r\n", "\\r\\n"));
-    let r = s.import_bundle(&owner.id, raw.as_bytes(), &opts()).unwrap();
+    let r = l.records().import(&owner.id, raw.as_bytes(), &opts()).unwrap();
     assert_eq!(r.attachments, 1);
     let mut out = Vec::new();
-    s.export_bundle(&r.id, &mut out).unwrap();
+    l.records().export(&r.id, &mut out).unwrap();
     assert_eq!(out, raw.as_bytes());
-    let att = &s.attachments(&owner.id).unwrap()[0];
+    let att = &l.attachments().list(&owner.id).unwrap()[0];
     let mut content = Vec::new();
-    std::io::Read::read_to_end(&mut s.open_attachment(&att.id).unwrap(), &mut content).unwrap();
+    std::io::Read::read_to_end(&mut l.attachments().open(&att.id).unwrap(), &mut content).unwrap();
     assert_eq!(content, pdf, "read back decoded");
 }
 
 #[test]
 fn deleting_a_record_removes_its_attachments_and_search_terms() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let b64 = base64::engine::general_purpose::STANDARD.encode(vec![9u8; 200_000]);
-    let r = s.import_bundle(&owner.id, &bundle_with_pdf("del", &[], &b64), &opts()).unwrap();
+    let r = l.records().import(&owner.id, &bundle_with_pdf("del", &[], &b64), &opts()).unwrap();
     let files = walk(&dir.path().join("attachments"));
     assert_eq!(files.len(), 1);
-    s.delete_record(&r.id).unwrap();
-    assert!(matches!(s.record(&r.id), Err(Error::NotFound(_))));
+    l.records().delete(&r.id).unwrap();
+    assert!(matches!(l.records().get(&r.id), Err(Error::NotFound(_))));
     assert!(walk(&dir.path().join("attachments")).is_empty());
     let q = RecordQuery { text: Some("scan".into()), ..Default::default() };
-    assert!(s.list_records(&q).unwrap().records.is_empty());
-    assert!(matches!(s.delete_record(&r.id), Err(Error::NotFound(_))));
-    assert!(s.check().unwrap().is_ok());
+    assert!(l.records().list(&q).unwrap().records.is_empty());
+    assert!(matches!(l.records().delete(&r.id), Err(Error::NotFound(_))));
+    assert!(l.check().unwrap().is_ok());
 }
 
 #[test]
 fn a_bundle_saved_with_a_byte_order_mark_imports_and_exports_with_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let mut bundle = b"\xEF\xBB\xBF".to_vec();
     bundle.extend(tiny_bundle("bom", "440545006", "Prescription from Notepad", "2024-02-01"));
-    let r = s.import_bundle(&owner.id, &bundle, &opts()).unwrap();
+    let r = l.records().import(&owner.id, &bundle, &opts()).unwrap();
     assert_eq!(r.hi_type, HiType::Prescription);
     let mut out = Vec::new();
-    s.export_bundle(&r.id, &mut out).unwrap();
+    l.records().export(&r.id, &mut out).unwrap();
     assert_eq!(out, bundle, "byte for byte, the mark included");
 }
 
@@ -256,14 +261,14 @@ fn real_world_bundles_that_stray_from_r4_still_import() {
     // Our own output is R4 (tests/fhir/run checks it); what arrives from hospitals is read
     // leniently: here an R5-style list where R4 has one Encounter.serviceType.
     let dir = tempfile::tempdir().unwrap();
-    let (mut s, owner) = store_with_owner(dir.path(), &key());
+    let (l, owner) = locker_with_owner(dir.path(), &key());
     let mut v: serde_json::Value =
         serde_json::from_slice(&tiny_bundle("r5ish", "371530004", "Fever consult", "2024-02-01")).unwrap();
     v["entry"].as_array_mut().unwrap().push(serde_json::json!({"fullUrl": "Encounter/e1", "resource": {
         "resourceType": "Encounter", "id": "e1", "status": "finished",
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
         "serviceType": [{"text": "Dermatology"}]}}));
-    let r = s.import_bundle(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
+    let r = l.records().import(&owner.id, &serde_json::to_vec(&v).unwrap(), &opts()).unwrap();
     let q = RecordQuery { text: Some("dermatology".into()), ..Default::default() };
-    assert_eq!(s.list_records(&q).unwrap().records[0].id, r.id, "its text is searchable");
+    assert_eq!(l.records().list(&q).unwrap().records[0].id, r.id, "its text is searchable");
 }

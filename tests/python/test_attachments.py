@@ -34,7 +34,7 @@ def uneven_pieces(data: bytes, seed: int = 7):
 
 def test_a_three_megabyte_scan_written_in_uneven_pieces_reads_back_identical(locker, owner):
     scan = os.urandom(THREE_MB)
-    writer = locker.begin_attachment(owner.id, "Application/PDF")
+    writer = locker.attachments().begin(owner.id, "Application/PDF")
     for piece in uneven_pieces(scan):
         writer.write(piece)
     info = writer.finish()
@@ -43,8 +43,8 @@ def test_a_three_megabyte_scan_written_in_uneven_pieces_reads_back_identical(loc
     assert info.profile_id == owner.id
     assert info.record_id is None
     assert info.media_type == "application/pdf"
-    assert locker.attachment(info.id) == info
-    assert locker.attachments(owner.id) == [info]
+    assert locker.attachments().get(info.id) == info
+    assert locker.attachments().list(owner.id) == [info]
 
     for piece in (1_000, 65_536, 777_777, 1_048_576):
         assert read_attachment(locker, info.id, piece) == scan
@@ -52,11 +52,11 @@ def test_a_three_megabyte_scan_written_in_uneven_pieces_reads_back_identical(loc
 
 def test_a_reader_hands_out_at_most_what_was_asked_then_empty_at_the_end(locker, owner):
     content = os.urandom(300_000)
-    writer = locker.begin_attachment(owner.id, "image/png")
+    writer = locker.attachments().begin(owner.id, "image/png")
     writer.write(content)
     info = writer.finish()
 
-    reader = locker.open_attachment(info.id)
+    reader = locker.attachments().open(info.id)
     assert reader.info() == info
     pieces = []
     while piece := reader.read(100_001):
@@ -72,7 +72,7 @@ def test_the_pages_of_a_scan_begun_together_and_finished_one_by_one_all_read_bac
     # on a busy phone (one core to spare).
     pages = [bytes([n]) * (2_000 + n) for n in range(32)]
     with one_cpu():
-        writers = [locker.begin_attachment(owner.id, "image/jpeg") for _ in pages]
+        writers = [locker.attachments().begin(owner.id, "image/jpeg") for _ in pages]
         infos = []
         for writer, page in zip(writers, pages):
             writer.write(page)
@@ -85,7 +85,7 @@ def test_the_pages_of_a_scan_begun_together_and_finished_one_by_one_all_read_bac
 
 
 def test_an_empty_attachment_is_stored_and_reads_back_empty(locker, owner):
-    writer = locker.begin_attachment(owner.id, "text/plain")
+    writer = locker.attachments().begin(owner.id, "text/plain")
     info = writer.finish()
     assert info.size == 0
     assert read_attachment(locker, info.id) == b""
@@ -94,19 +94,19 @@ def test_an_empty_attachment_is_stored_and_reads_back_empty(locker, owner):
 def test_a_file_added_as_an_attachment_saves_back_to_the_same_bytes(locker, owner, tmp_path):
     original = tmp_path / "xray.jpg"
     original.write_bytes(os.urandom(1_234_567))
-    info = locker.add_attachment_file(owner.id, "image/jpeg", str(original))
+    info = locker.attachments().add_file(owner.id, "image/jpeg", str(original))
     assert info.size == original.stat().st_size
 
     saved = tmp_path / "saved" / "xray.jpg"
     saved.parent.mkdir()
-    assert locker.save_attachment(info.id, str(saved)) == original.stat().st_size
+    assert locker.attachments().save_to_file(info.id, str(saved)) == original.stat().st_size
     assert saved.read_bytes() == original.read_bytes()
     assert read_attachment(locker, info.id) == original.read_bytes()
 
 
 def test_the_file_on_disk_is_sealed_not_the_content_in_clear(locker, owner, store_dir):
     content = b"Hb 13.2 g/dL; platelets 250000/uL; " * 2_000
-    writer = locker.begin_attachment(owner.id, "text/plain")
+    writer = locker.attachments().begin(owner.id, "text/plain")
     writer.write(content)
     info = writer.finish()
 
@@ -117,7 +117,7 @@ def test_the_file_on_disk_is_sealed_not_the_content_in_clear(locker, owner, stor
 
 def test_an_aborted_upload_leaves_nothing_behind(locker, owner, store_dir):
     entries = audit_count(locker)
-    writer = locker.begin_attachment(owner.id, "application/pdf")
+    writer = locker.attachments().begin(owner.id, "application/pdf")
     writer.write(os.urandom(500_000))
     attachments_dir = store_dir / "attachments"
     assert list(attachments_dir.glob("*.tmp")), "an upload in progress should be a temporary file"
@@ -125,7 +125,7 @@ def test_an_aborted_upload_leaves_nothing_behind(locker, owner, store_dir):
     writer.abort()
 
     assert list(attachments_dir.iterdir()) == []
-    assert locker.attachments(owner.id) == []
+    assert locker.attachments().list(owner.id) == []
     assert audit_count(locker) == entries
     with pytest.raises(hl.LockerError.InvalidInput):
         writer.finish()
@@ -134,32 +134,32 @@ def test_an_aborted_upload_leaves_nothing_behind(locker, owner, store_dir):
 
 
 def test_a_finished_upload_cannot_be_finished_twice(locker, owner):
-    writer = locker.begin_attachment(owner.id, "application/pdf")
+    writer = locker.attachments().begin(owner.id, "application/pdf")
     writer.write(b"%PDF-1.7")
     info = writer.finish()
     with pytest.raises(hl.LockerError.InvalidInput):
         writer.finish()
-    assert locker.attachments(owner.id) == [info]
+    assert locker.attachments().list(owner.id) == [info]
 
 
 def test_an_upload_dropped_without_finishing_leaves_nothing_behind(locker, owner, store_dir):
-    writer = locker.begin_attachment(owner.id, "application/pdf")
+    writer = locker.attachments().begin(owner.id, "application/pdf")
     writer.write(os.urandom(10_000))
     del writer
     gc.collect()
     assert list((store_dir / "attachments").iterdir()) == []
-    assert locker.attachments(owner.id) == []
+    assert locker.attachments().list(owner.id) == []
 
 
 @pytest.mark.parametrize("media_type", ["pdf", "", "application/", "/pdf", "application/p df"])
 def test_a_media_type_that_is_not_type_slash_subtype_is_invalid_input(locker, owner, media_type):
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.begin_attachment(owner.id, media_type)
+        locker.attachments().begin(owner.id, media_type)
 
 
 def test_an_attachment_for_an_unknown_profile_is_not_found(locker, owner, store_dir):
     with pytest.raises(hl.LockerError.NotFound):
-        locker.begin_attachment("no-such-profile", "application/pdf")
+        locker.attachments().begin("no-such-profile", "application/pdf")
     assert list((store_dir / "attachments").iterdir()) == []
 
 
@@ -169,7 +169,7 @@ def test_one_flipped_byte_in_an_attachment_file_makes_reading_it_tampered(
     locker, owner, store_dir, tmp_path, size
 ):
     content = os.urandom(size)
-    writer = locker.begin_attachment(owner.id, "application/pdf")
+    writer = locker.attachments().begin(owner.id, "application/pdf")
     writer.write(content)
     info = writer.finish()
     assert read_attachment(locker, info.id) == content
@@ -181,12 +181,12 @@ def test_one_flipped_byte_in_an_attachment_file_makes_reading_it_tampered(
         read_attachment(locker, info.id, 65_536)
     saved = tmp_path / "saved.pdf"
     with pytest.raises(hl.LockerError.Tampered):
-        locker.save_attachment(info.id, str(saved))
+        locker.attachments().save_to_file(info.id, str(saved))
     assert not saved.exists(), "a tampered attachment must not be half-saved"
 
 
 def test_a_truncated_attachment_file_is_tampered(locker, owner, store_dir):
-    writer = locker.begin_attachment(owner.id, "application/pdf")
+    writer = locker.attachments().begin(owner.id, "application/pdf")
     writer.write(os.urandom(200_000))
     info = writer.finish()
     path = hla_path(store_dir, info.id)
@@ -199,24 +199,24 @@ def test_a_truncated_attachment_file_is_tampered(locker, owner, store_dir):
 
 
 def test_a_deleted_attachment_is_gone_from_the_list_and_the_disk(locker, owner, store_dir):
-    keep = locker.begin_attachment(owner.id, "image/png")
+    keep = locker.attachments().begin(owner.id, "image/png")
     keep.write(b"\x89PNG" + os.urandom(1000))
     keep = keep.finish()
-    gone = locker.begin_attachment(owner.id, "image/png")
+    gone = locker.attachments().begin(owner.id, "image/png")
     gone.write(b"\x89PNG" + os.urandom(1000))
     gone = gone.finish()
-    assert [a.id for a in locker.attachments(owner.id)] == [gone.id, keep.id], "newest first"
+    assert [a.id for a in locker.attachments().list(owner.id)] == [gone.id, keep.id], "newest first"
 
-    locker.delete_attachment(gone.id)
+    locker.attachments().delete(gone.id)
 
-    assert locker.attachments(owner.id) == [keep]
+    assert locker.attachments().list(owner.id) == [keep]
     assert not hla_path(store_dir, gone.id).exists()
     with pytest.raises(hl.LockerError.NotFound):
-        locker.attachment(gone.id)
+        locker.attachments().get(gone.id)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.open_attachment(gone.id)
+        locker.attachments().open(gone.id)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.delete_attachment(gone.id)
+        locker.attachments().delete(gone.id)
 
 
 def with_large_scan(scan: bytes, line_breaks: bool) -> bytes:
@@ -239,31 +239,31 @@ def test_a_record_with_a_large_inline_scan_keeps_it_as_an_attachment_and_exports
     scan = b"%PDF-1.4\n" + os.urandom(300_000)
     bundle = with_large_scan(scan, line_breaks)
 
-    record = locker.import_record(owner.id, bundle)
+    record = locker.records()._import(owner.id, bundle)
 
     assert record.attachments == 1
-    [info] = locker.attachments(owner.id)
+    [info] = locker.attachments().list(owner.id)
     assert info.record_id == record.id
     assert info.media_type == "application/pdf"
     assert read_attachment(locker, info.id) == scan
-    assert locker.export_record(record.id) == bundle
+    assert locker.records().export(record.id) == bundle
     assert locker.check().problems == []
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.delete_attachment(info.id)
+        locker.attachments().delete(info.id)
 
-    locker.delete_record(record.id)
-    assert locker.attachments(owner.id) == []
+    locker.records().delete(record.id)
+    assert locker.attachments().list(owner.id) == []
     assert not hla_path(store_dir, info.id).exists()
     assert list_all(locker) == []
 
 
 def test_a_record_whose_inline_scan_was_damaged_is_reported_and_not_exported_wrong(locker, owner, store_dir):
     bundle = with_large_scan(os.urandom(200_000), line_breaks=False)
-    record = locker.import_record(owner.id, bundle)
-    [info] = locker.attachments(owner.id)
+    record = locker.records()._import(owner.id, bundle)
+    [info] = locker.attachments().list(owner.id)
     path = hla_path(store_dir, info.id)
     flip_byte(path, path.stat().st_size // 2)
 
     with pytest.raises(hl.LockerError.Tampered):
-        locker.export_record(record.id)
+        locker.records().export(record.id)
     assert locker.check().damaged_attachments == [info.id]

@@ -10,12 +10,15 @@ import healthlocker as hl
 import pytest
 from conftest import (
     PNG_SIGNATURE,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
     TLS_FIXTURES,
     Sandbox,
     mistyped,
     other_otp,
     random_mobile,
     read_attachment,
+    sandbox_config,
     valid_aadhaar,
     verhoeff_check_digit,
 )
@@ -32,24 +35,24 @@ def test_a_citizen_enrols_online_and_ends_with_a_profile_holding_their_abha_numb
 
     async def enrol():
         # A mobile that is not the Aadhaar-linked one must be verified with its own OTP.
-        e = await locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng))
+        e = await locker.enrolment().online_start(backbone, valid_aadhaar(rng), random_mobile(rng))
         assert (e.state, e.mode) == (hl.EnrolmentState.OTP_SENT, hl.EnrolmentMode.ONLINE)
-        e = await locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        e = await locker.enrolment().online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
         assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
         assert e.abha_number is not None, "the ABHA exists once the Aadhaar OTP is verified"
-        e = await locker.enrol_online_request_mobile_otp(backbone, e.id)
+        e = await locker.enrolment().online_request_mobile_otp(backbone, e.id)
         assert e.state == hl.EnrolmentState.MOBILE_OTP_SENT
-        e = await locker.enrol_online_verify_mobile_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        e = await locker.enrolment().online_verify_mobile_otp(backbone, e.id, sandbox.otp(e.transaction_id))
         assert e.state == hl.EnrolmentState.ADDRESS_PENDING
 
-        suggestions = await locker.enrol_online_address_suggestions(backbone, e.id)
+        suggestions = await locker.enrolment().online_address_suggestions(backbone, e.id)
         assert suggestions, "the backbone suggests addresses"
         for s in suggestions:
             hl.validate_abha_address_for_creation(s)
-        e = await locker.enrol_online_create_address(backbone, e.id, suggestions[0])
+        e = await locker.enrolment().online_create_address(backbone, e.id, suggestions[0])
         assert e.state == hl.EnrolmentState.ADDRESS_CREATED
         assert e.abha_address == f"{suggestions[0]}@sbx"
-        return e, suggestions[0], await locker.enrol_online_finish(backbone, e.id)
+        return e, suggestions[0], await locker.enrolment().online_finish(backbone, e.id)
 
     e, chosen, profile = run(enrol())
 
@@ -58,94 +61,94 @@ def test_a_citizen_enrols_online_and_ends_with_a_profile_holding_their_abha_numb
     assert hl.parse_abha_number(profile.abha_number).passes_luhn
     assert profile.abha_address == f"{chosen}@sbx"
     assert profile.is_owner, "the first person enrolled as self owns the locker"
-    assert locker.profiles() == [profile]
+    assert locker.profiles().list() == [profile]
 
-    [card] = locker.attachments(profile.id)
+    [card] = locker.attachments().list(profile.id)
     assert card.media_type == "image/png"
     png = read_attachment(locker, card.id)
     assert png.startswith(PNG_SIGNATURE) and len(png) == card.size
 
-    done = locker.enrolment(e.id)
+    done = locker.enrolment().get(e.id)
     assert done.state == hl.EnrolmentState.DONE
     assert done.erased and done.name is None and done.transaction_id is None
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
-        run(locker.enrol_online_finish(backbone, e.id))
-    assert wrong_step.value.state == hl.EnrolmentState.DONE
+        run(locker.enrolment().online_finish(backbone, e.id))
+    assert wrong_step.value.state == "done"
 
 
 def test_a_family_member_whose_mobile_is_the_aadhaar_linked_one_skips_mobile_verification(locker, sandbox, backbone):
     rng = random.Random(22)
-    owner = locker.add_profile(
+    owner = locker.profiles().add(
         hl.NewProfile(name="Meena Pillai", gender=hl.Gender.FEMALE, birth_date="1979-08-02", relation="self", is_owner=True)
     )
     aadhaar, phone = valid_aadhaar(rng), random_mobile(rng)
     sandbox.add_resident(aadhaar, "Rahul Pillai", "M", 2004, phone)
 
     async def enrol():
-        e = await locker.enrol_online_start(backbone, aadhaar, f"+91 {phone}", relation="child")
-        e = await locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
+        e = await locker.enrolment().online_start(backbone, aadhaar, f"+91 {phone}", relation="child")
+        e = await locker.enrolment().online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id))
         assert e.state == hl.EnrolmentState.ADDRESS_PENDING
         with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
-            await locker.enrol_online_request_mobile_otp(backbone, e.id)
-        assert wrong_step.value.state == hl.EnrolmentState.ADDRESS_PENDING
+            await locker.enrolment().online_request_mobile_otp(backbone, e.id)
+        assert wrong_step.value.state == "address_pending"
         with pytest.raises(hl.LockerError.InvalidInput):
-            await locker.enrol_online_create_address(backbone, e.id, "rp")
-        await locker.enrol_online_create_address(backbone, e.id, "rahul.pillai04")
-        return await locker.enrol_online_finish(backbone, e.id)
+            await locker.enrolment().online_create_address(backbone, e.id, "rp")
+        await locker.enrolment().online_create_address(backbone, e.id, "rahul.pillai04")
+        return await locker.enrolment().online_finish(backbone, e.id)
 
     child = run(enrol())
     assert (child.name, child.relation, child.gender) == ("Rahul Pillai", "child", hl.Gender.MALE)
     assert child.abha_address == "rahul.pillai04@sbx"
-    assert [p.id for p in locker.profiles()] == [owner.id, child.id]
-    assert [a.media_type for a in locker.attachments(child.id)] == ["image/png"]
-    assert locker.attachments(owner.id) == []
+    assert [p.id for p in locker.profiles().list()] == [owner.id, child.id]
+    assert [a.media_type for a in locker.attachments().list(child.id)] == ["image/png"]
+    assert locker.attachments().list(owner.id) == []
 
 
 def test_a_wrong_otp_is_refused_with_the_attempts_left_and_the_right_one_still_works(locker, sandbox, backbone):
     rng = random.Random(23)
-    e = run(locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
+    e = run(locker.enrolment().online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
     right = sandbox.otp(e.transaction_id)
     wrong = other_otp(right)
 
     with pytest.raises(hl.LockerError.InvalidInput):  # never reaches the backbone
-        run(locker.enrol_online_verify_otp(backbone, e.id, "12ab"))
+        run(locker.enrolment().online_verify_otp(backbone, e.id, "12ab"))
     with pytest.raises(hl.LockerError.WrongOtp) as first:
-        run(locker.enrol_online_verify_otp(backbone, e.id, wrong))
+        run(locker.enrolment().online_verify_otp(backbone, e.id, wrong))
     assert first.value.attempts_left == 4
     with pytest.raises(hl.LockerError.WrongOtp) as second:
-        run(locker.enrol_online_verify_otp(backbone, e.id, wrong))
+        run(locker.enrolment().online_verify_otp(backbone, e.id, wrong))
     assert second.value.attempts_left == 3
-    assert locker.enrolment(e.id).state == hl.EnrolmentState.OTP_SENT
-    assert locker.enrolment(e.id).abha_number is None
+    assert locker.enrolment().get(e.id).state == hl.EnrolmentState.OTP_SENT
+    assert locker.enrolment().get(e.id).abha_number is None
 
-    e = run(locker.enrol_online_verify_otp(backbone, e.id, right))
+    e = run(locker.enrolment().online_verify_otp(backbone, e.id, right))
     assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:  # the mobile OTP was never requested
-        run(locker.enrol_online_verify_mobile_otp(backbone, e.id, right))
-    assert wrong_step.value.state == hl.EnrolmentState.MOBILE_UNVERIFIED
+        run(locker.enrolment().online_verify_mobile_otp(backbone, e.id, right))
+    assert wrong_step.value.state == "mobile_unverified"
 
 
 def test_five_wrong_otps_lock_the_transaction_and_a_new_otp_starts_it_again(locker, sandbox, backbone):
     rng = random.Random(24)
-    e = run(locker.enrol_online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
+    e = run(locker.enrolment().online_start(backbone, valid_aadhaar(rng), random_mobile(rng)))
     wrong = other_otp(sandbox.otp(e.transaction_id))
 
     async def five_wrong():
         left = []
         for _ in range(4):
             with pytest.raises(hl.LockerError.WrongOtp) as err:
-                await locker.enrol_online_verify_otp(backbone, e.id, wrong)
+                await locker.enrolment().online_verify_otp(backbone, e.id, wrong)
             left.append(err.value.attempts_left)
         with pytest.raises(hl.LockerError.OtpLocked):
-            await locker.enrol_online_verify_otp(backbone, e.id, wrong)
+            await locker.enrolment().online_verify_otp(backbone, e.id, wrong)
         return left
 
     assert run(five_wrong()) == [4, 3, 2, 1]
-    assert locker.enrolment(e.id).state == hl.EnrolmentState.STARTED
+    assert locker.enrolment().get(e.id).state == hl.EnrolmentState.STARTED
 
-    e = run(locker.enrol_online_request_otp(backbone, e.id))
+    e = run(locker.enrolment().online_request_otp(backbone, e.id))
     assert e.state == hl.EnrolmentState.OTP_SENT
-    e = run(locker.enrol_online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id)))
+    e = run(locker.enrolment().online_verify_otp(backbone, e.id, sandbox.otp(e.transaction_id)))
     assert e.state == hl.EnrolmentState.MOBILE_UNVERIFIED
 
 
@@ -170,80 +173,81 @@ def test_a_field_workers_captures_wait_offline_are_submitted_later_handed_over_a
     locker, sandbox, backbone, offline_backbone
 ):
     rng = random.Random(25)
-    session = locker.start_worker_session("asha-0412", "tablet-77", retention_days=3)
+    session = locker.enrolment().start_session("asha-0412", "tablet-77", retention_days=3)
     assert session.retention_ms == 3 * 86_400_000
     consent = hl.ConsentCapture(language="hi", text_version="1.4")
 
     with pytest.raises(hl.LockerError.BackboneKeyMissing):  # capture seals to a key fetched beforehand
-        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
-    run(locker.refresh_backbone_key(backbone))
+        locker.enrolment().capture(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
+    run(locker.enrolment().refresh_backbone_key(backbone))
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), mistyped(valid_aadhaar(rng)), consent)
+        locker.enrolment().capture(session.id, citizen(PEOPLE[0], rng), mistyped(valid_aadhaar(rng)), consent)
     with pytest.raises(hl.LockerError.InvalidInput):  # ABDM's demographic enrolment needs M, F or O
-        locker.capture_enrolment(session.id, citizen(("Sunita Devi", hl.Gender.UNKNOWN), rng), valid_aadhaar(rng), consent)
+        locker.enrolment().capture(session.id, citizen(("Sunita Devi", hl.Gender.UNKNOWN), rng), valid_aadhaar(rng), consent)
 
     # In the village: no network at all.
-    captured = [locker.capture_enrolment(session.id, citizen(p, rng), valid_aadhaar(rng), consent) for p in PEOPLE]
+    captured = [locker.enrolment().capture(session.id, citizen(p, rng), valid_aadhaar(rng), consent) for p in PEOPLE]
     for e in captured:
         assert (e.state, e.mode, e.consent_language) == (hl.EnrolmentState.QUEUED, hl.EnrolmentMode.ASSISTED, "hi")
-    assert [e.name for e in locker.enrolments(hl.EnrolmentFilter(session_id=session.id))] == [p[0] for p in PEOPLE]
+    assert [e.name for e in locker.enrolment().list(hl.EnrolmentFilter(session_id=session.id))] == [p[0] for p in PEOPLE]
 
-    stuck = run(locker.submit_enrolments(offline_backbone, session.id))
-    assert (stuck.still_queued, stuck.created) == (3, 0)
-    after = locker.enrolments(hl.EnrolmentFilter(session_id=session.id))
+    stuck = run(locker.enrolment().submit(offline_backbone, session.id))
+    assert (stuck.still_queued, stuck.created, stuck.halted) == (3, 0, "offline")
+    after = locker.enrolment().list(hl.EnrolmentFilter(session_id=session.id))
     assert all(e.state == hl.EnrolmentState.QUEUED and e.abha_number is None for e in after)
     assert any(e.attempts == 1 and e.last_error == "offline" for e in after)
     assert sandbox.stats()["demographicApplied"] == 0
 
     # Back in range.
-    report = run(locker.submit_enrolments(backbone, session.id))
+    report = run(locker.enrolment().submit(backbone, session.id))
     assert (report.created, report.already_existed, report.rejected, report.still_queued) == (3, 0, 0, 0)
+    assert report.halted is None
     assert {e.id for e in report.enrolments} == {e.id for e in captured}
     stats = sandbox.stats()
     assert (stats["demographicApplied"], stats["duplicates"]) == (3, 0)
 
-    submitted = locker.enrolments(hl.EnrolmentFilter(session_id=session.id))
+    submitted = locker.enrolment().list(hl.EnrolmentFilter(session_id=session.id))
     for e in submitted:
         assert (e.state, e.outcome) == (hl.EnrolmentState.SUBMITTED, hl.EnrolmentOutcome.CREATED)
         assert hl.parse_abha_number(e.abha_number).passes_luhn
     first = submitted[0]
-    qr = json.loads(locker.enrolment_qr(first.id))
+    qr = json.loads(locker.enrolment().qr(first.id))
     assert (qr["hidn"], qr["name"]) == (first.abha_number, "Sunita Devi")
-    assert run(locker.enrolment_card(backbone, first.id)).startswith(PNG_SIGNATURE)
+    assert run(locker.enrolment().card(backbone, first.id)).startswith(PNG_SIGNATURE)
 
-    handed = locker.confirm_handover(first.id)
+    handed = locker.enrolment().confirm_handover(first.id)
     assert handed.state == hl.EnrolmentState.HANDED_OVER
     assert handed.erased and handed.name is None and handed.abha_number is None
     with pytest.raises(hl.LockerError.WrongStep) as wrong_step:
-        locker.enrolment_qr(first.id)
-    assert wrong_step.value.state == hl.EnrolmentState.HANDED_OVER
-    pending = locker.enrolments(hl.EnrolmentFilter(session_id=session.id, pending_only=True))
+        locker.enrolment().qr(first.id)
+    assert wrong_step.value.state == "handed_over"
+    pending = locker.enrolment().list(hl.EnrolmentFilter(session_id=session.id, pending_only=True))
     assert [e.id for e in pending] == [e.id for e in submitted[1:]]
 
     # A citizen who cannot be reached again: the worker gives up, and the device forgets them.
-    dropped = locker.cancel_enrolment(submitted[2].id)
+    dropped = locker.enrolment().cancel(submitted[2].id)
     assert dropped.state == hl.EnrolmentState.CANCELLED
     assert dropped.erased and dropped.name is None
     assert dropped.outcome == hl.EnrolmentOutcome.CREATED, "the ABHA itself still exists"
     with pytest.raises(hl.LockerError.WrongStep):
-        locker.cancel_enrolment(submitted[2].id)
+        locker.enrolment().cancel(submitted[2].id)
 
-    assert run(locker.submit_enrolments(backbone)).created == 0, "nothing is sent twice"
+    assert run(locker.enrolment().submit(backbone)).created == 0, "nothing is sent twice"
     assert sandbox.stats()["demographicApplied"] == 3
-    locker.end_worker_session(session.id)
-    assert locker.worker_session(session.id).ended_at_ms is not None
+    locker.enrolment().end_session(session.id)
+    assert locker.enrolment().session(session.id).ended_at_ms is not None
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.capture_enrolment(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
+        locker.enrolment().capture(session.id, citizen(PEOPLE[0], rng), valid_aadhaar(rng), consent)
 
 
 def test_an_online_enrolment_refuses_a_mistyped_aadhaar_before_any_network(locker, offline_backbone):
     rng = random.Random(26)
     aadhaar = valid_aadhaar(rng)
     with pytest.raises(hl.LockerError.InvalidInput):
-        run(locker.enrol_online_start(offline_backbone, mistyped(aadhaar), random_mobile(rng)))
+        run(locker.enrolment().online_start(offline_backbone, mistyped(aadhaar), random_mobile(rng)))
     with pytest.raises(hl.LockerError.Offline):
-        run(locker.enrol_online_start(offline_backbone, aadhaar, random_mobile(rng)))
-    assert locker.enrolments() == []
+        run(locker.enrolment().online_start(offline_backbone, aadhaar, random_mobile(rng)))
+    assert locker.enrolment().list() == []
 
 
 def test_abha_numbers_parse_in_any_written_form_and_a_luhn_failure_is_a_warning_only():
@@ -293,17 +297,61 @@ def test_mobile_numbers_normalise_to_ten_digits():
             hl.parse_mobile(bad)
 
 
-def test_a_backbone_configs_defaults_are_the_sandboxs_and_plain_http_is_for_this_machine_only(sandbox, backbone):
+def config_fields(config) -> dict:
+    """Every field of a BackboneConfig but its secret, which no one reads back (nor compares)."""
+    return {name: value for name, value in vars(config).items() if name != "client_secret"}
+
+
+def test_a_backbone_configs_defaults_are_the_presets_and_plain_http_is_for_this_machine_only(locker, sandbox, backbone):
     url = sandbox.url
-    assert hl.BackboneConfig(gateway_url=url, abha_url=f"{url}/abha/api") == hl.sandbox_config(url)
-    assert backbone.config() == hl.sandbox_config(url)
+    by_hand = hl.BackboneConfig(
+        gateway_url=url,
+        abha_url=f"{url}/abha/api",
+        hiecm_url=f"{url}/api/hiecm",
+        phr_url=url,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=hl.ClientSecret(SANDBOX_CLIENT_SECRET),
+        cm_id="sbx",
+    )
+    assert config_fields(by_hand) == config_fields(sandbox_config(url))
+    assert config_fields(backbone.config()) == config_fields(sandbox_config(url))
+    # The secret cannot be read back; it crossed whole if the handed-back config logs in.
+    run(locker.enrolment().refresh_backbone_key(hl.Backbone(backbone.config())))
+    run(locker.enrolment().refresh_backbone_key(hl.Backbone(by_hand)))
     with pytest.raises(hl.LockerError.InvalidInput):
-        hl.Backbone(hl.sandbox_config("http://abdm.example.org"))
-    zero_tries = hl.sandbox_config(url)
+        hl.Backbone(sandbox_config("http://abdm.example.org"))
+    zero_tries = sandbox_config(url)
     zero_tries.max_attempts = 0
     with pytest.raises(hl.LockerError.InvalidInput):
         hl.Backbone(zero_tries)
-    hl.Backbone(hl.sandbox_config("https://abdm.example.org"))
+    hl.Backbone(sandbox_config("https://abdm.example.org"))
+    # No credential has a default: none given is refused before any network.
+    for missing in [sandbox_config(url, client_id=" "), sandbox_config(url, client_secret="")]:
+        with pytest.raises(hl.LockerError.InvalidInput):
+            hl.Backbone(missing)
+    abdm = hl.backbone_preset(hl.Preset.ABDM_SANDBOX(), "an-app-of-ours", hl.ClientSecret("issued-by-abdm"))
+    assert (abdm.client_id, abdm.cm_id) == ("an-app-of-ours", "sbx")
+    assert all(u.startswith("https://") for u in (abdm.gateway_url, abdm.abha_url, abdm.hiecm_url, abdm.phr_url))
+    hl.Backbone(abdm)
+
+
+def test_a_backbone_config_never_shows_its_client_secret():
+    secret_text = "s3cret-issued-by-abdm-0042"
+    config = hl.backbone_preset(hl.Preset.LOCAL(base="http://127.0.0.1:9"), "an-app-of-ours", hl.ClientSecret(secret_text))
+    by_hand = hl.BackboneConfig(
+        gateway_url="https://gw.example.org",
+        abha_url="https://abha.example.org/abha/api",
+        hiecm_url="https://gw.example.org/api/hiecm",
+        phr_url="https://phr.example.org",
+        client_id="an-app-of-ours",
+        client_secret=hl.ClientSecret(secret_text),
+        cm_id="sbx",
+    )
+    handed_back = hl.Backbone(config).config()
+    for c in (config, by_hand, handed_back):
+        shown = [repr(c), str(c), f"{c}", f"{c!r}", repr(c.client_secret), str(c.client_secret), repr(vars(c))]
+        assert not any(secret_text in s or "s3cret" in s for s in shown), shown
+    assert "an-app-of-ours" in str(config), "the rest of the configuration still shows"
 
 
 def test_a_locker_and_a_backbone_can_be_shared_by_concurrent_enrolments(locker, sandbox, backbone):
@@ -311,12 +359,12 @@ def test_a_locker_and_a_backbone_can_be_shared_by_concurrent_enrolments(locker, 
     numbers = [(valid_aadhaar(rng), random_mobile(rng)) for _ in range(4)]
 
     async def both():
-        return await asyncio.gather(*(locker.enrol_online_start(backbone, a, m, relation="self") for a, m in numbers))
+        return await asyncio.gather(*(locker.enrolment().online_start(backbone, a, m, relation="self") for a, m in numbers))
 
     started = run(both())
     assert len({e.transaction_id for e in started}) == 4
     assert all(e.state == hl.EnrolmentState.OTP_SENT for e in started)
-    assert sorted(e.id for e in locker.enrolments()) == sorted(e.id for e in started)
+    assert sorted(e.id for e in locker.enrolment().list()) == sorted(e.id for e in started)
 
 
 def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_keys(locker):
@@ -331,7 +379,7 @@ def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_key
         assert sb.url.startswith("https://")
 
         def backbone(**tls):
-            config = hl.sandbox_config(sb.url)
+            config = sandbox_config(sb.url)
             config.max_attempts = 2
             for name, value in tls.items():
                 setattr(config, name, value)
@@ -339,9 +387,9 @@ def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_key
 
         for refused in [backbone(), backbone(extra_roots_pem=root, pinned_keys=[other_pin])]:
             with pytest.raises(hl.LockerError.UntrustedBackbone):
-                run(locker.refresh_backbone_key(refused))
+                run(locker.enrolment().refresh_backbone_key(refused))
         # A pin that matches beside one that does not (a backup key), and the key arrives.
-        run(locker.refresh_backbone_key(backbone(extra_roots_pem=root, pinned_keys=[other_pin, intermediate_pin])))
+        run(locker.enrolment().refresh_backbone_key(backbone(extra_roots_pem=root, pinned_keys=[other_pin, intermediate_pin])))
     finally:
         sb.stop()
 
@@ -349,12 +397,18 @@ def test_over_https_the_backbone_is_trusted_only_through_its_root_and_pinned_key
 def test_a_refused_client_secret_is_not_tried_again_at_once(locker, sandbox):
     # ABDM locks a client id out for eight minutes after eight refused logins: a stale secret
     # must cost one refused login, not one per call.
-    config = hl.sandbox_config(sandbox.url)
-    config.client_secret = "a-secret-from-last-year"
-    stale = hl.Backbone(config)
+    stale = hl.Backbone(sandbox_config(sandbox.url, client_secret="a-secret-from-last-year"))
     for _ in range(3):
         with pytest.raises(hl.LockerError.Unauthorized):
-            run(locker.refresh_backbone_key(stale))
+            run(locker.enrolment().refresh_backbone_key(stale))
     stats = sandbox.stats()
     assert (stats["loginsRefused"], stats["lockouts"]) == (1, 0)
-    run(locker.refresh_backbone_key(hl.Backbone(hl.sandbox_config(sandbox.url))))
+    # The pause belongs to the client id on this gateway, not to one Backbone: the mended secret
+    # waits it out too, and sends nothing meanwhile.
+    with pytest.raises(hl.LockerError.Unauthorized):
+        run(locker.enrolment().refresh_backbone_key(hl.Backbone(sandbox_config(sandbox.url))))
+    assert sandbox.stats()["loginsRefused"] == 1
+    # The backbone did not lock the client id out: another device with the right secret (this
+    # sandbox, its gateway URL spelled its own way, as the core's tests do) logs in.
+    run(locker.enrolment().refresh_backbone_key(hl.Backbone(sandbox_config(f"{sandbox.url}/another-device/.."))))
+    assert sandbox.stats()["lockouts"] == 0

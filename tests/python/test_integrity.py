@@ -19,7 +19,7 @@ from conftest import (
 
 
 def add_attachment(locker, profile_id, size=150_000):
-    writer = locker.begin_attachment(profile_id, "application/pdf")
+    writer = locker.attachments().begin(profile_id, "application/pdf")
     writer.write(os.urandom(size))
     return writer.finish()
 
@@ -27,7 +27,7 @@ def add_attachment(locker, profile_id, size=150_000):
 @pytest.fixture
 def furnished(locker, owner):
     """A store in use: every sample imported, three attachments added."""
-    records = [locker.import_record(owner.id, s.data) for s in SAMPLES]
+    records = [locker.records()._import(owner.id, s.data) for s in SAMPLES]
     attachments = [add_attachment(locker, owner.id, size) for size in (0, 150_000, 700_000)]
     return records, attachments
 
@@ -85,22 +85,22 @@ def test_the_audit_log_grows_by_one_entry_per_change_and_stays_intact(locker, tm
         steps.append(expected_action)
         return result
 
-    owner = step("profile.add", lambda: locker.add_profile(owner_profile()))
-    child = step("profile.add", lambda: locker.add_profile(child_profile()))
-    record = step("record.import", lambda: locker.import_record(owner.id, SAMPLES[0].data))
-    step("record.import", lambda: locker.import_record(child.id, SAMPLES[1].data))
-    step("record.export", lambda: locker.export_record(record.id))
-    step("record.delete", lambda: locker.delete_record(record.id))
+    owner = step("profile.add", lambda: locker.profiles().add(owner_profile()))
+    child = step("profile.add", lambda: locker.profiles().add(child_profile()))
+    record = step("record.import", lambda: locker.records()._import(owner.id, SAMPLES[0].data))
+    step("record.import", lambda: locker.records()._import(child.id, SAMPLES[1].data))
+    step("record.export", lambda: locker.records().export(record.id))
+    step("record.delete", lambda: locker.records().delete(record.id))
     owner.name = "Lakshmi V."
-    step("profile.update", lambda: locker.update_profile(owner))
+    step("profile.update", lambda: locker.profiles().update(owner))
     attachment = step("attachment.add", lambda: add_attachment(locker, owner.id, 1000))
-    step("attachment.delete", lambda: locker.delete_attachment(attachment.id))
-    step("profile.remove", lambda: locker.remove_profile(child.id))
+    step("attachment.delete", lambda: locker.attachments().delete(attachment.id))
+    step("profile.remove", lambda: locker.profiles().remove(child.id))
 
     # Reading changes nothing in the log.
     before = audit_count(locker)
-    locker.profiles()
-    locker.list_records(hl.RecordQuery())
+    locker.profiles().list()
+    locker.records().list(hl.RecordQuery())
     locker.check()
     assert audit_count(locker) == before == 1 + len(steps)
 
@@ -111,26 +111,26 @@ def test_the_audit_log_grows_by_one_entry_per_change_and_stays_intact(locker, tm
 
 
 def test_a_refused_change_leaves_no_audit_entry(locker, owner):
-    locker.import_record(owner.id, SAMPLES[0].data)
+    locker.records()._import(owner.id, SAMPLES[0].data)
     before = audit_count(locker)
     with pytest.raises(hl.LockerError.Duplicate):
-        locker.import_record(owner.id, SAMPLES[0].data)
+        locker.records()._import(owner.id, SAMPLES[0].data)
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.add_profile(child_profile(name=""))
+        locker.profiles().add(child_profile(name=""))
     with pytest.raises(hl.LockerError.NotFound):
-        locker.delete_record("no-such-record")
+        locker.records().delete("no-such-record")
     assert audit_count(locker) == before
 
 
 def test_the_audit_log_holds_no_personal_data(locker, owner, child):
-    record = locker.import_record(owner.id, SAMPLES[0].data)
-    child_record = locker.import_record(child.id, SAMPLES[1].data)
-    locker.export_record(record.id)
+    record = locker.records()._import(owner.id, SAMPLES[0].data)
+    child_record = locker.records()._import(child.id, SAMPLES[1].data)
+    locker.records().export(record.id)
     attachment = add_attachment(locker, owner.id, 1000)
     owner.abha_address = None
-    locker.update_profile(owner)
-    locker.delete_record(record.id)
-    locker.remove_profile(child.id)
+    locker.profiles().update(owner)
+    locker.records().delete(record.id)
+    locker.profiles().remove(child.id)
 
     entries = locker.audit_entries(1000)
     assert len(entries) == audit_count(locker)

@@ -7,8 +7,8 @@ from conftest import SAMPLES, child_profile, file_hashes, opened, owner_profile
 
 def test_citizen_reopening_with_the_same_key_finds_the_same_family(store_dir, key):
     lk = hl.Locker.create(str(store_dir), key)
-    owner = lk.add_profile(owner_profile())
-    child = lk.add_profile(child_profile())
+    owner = lk.profiles().add(owner_profile())
+    child = lk.profiles().add(child_profile())
     lk.close_store()
 
     assert (store_dir / "locker.db").is_file()
@@ -16,12 +16,12 @@ def test_citizen_reopening_with_the_same_key_finds_the_same_family(store_dir, ke
     assert (store_dir / "attachments").is_dir()
 
     with opened(store_dir, key) as again:
-        assert again.profiles() == [owner, child]
+        assert again.profiles().list() == [owner, child]
 
 
 def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store_dir, key):
     lk = hl.Locker.create(str(store_dir), key)
-    owner = lk.add_profile(owner_profile())
+    owner = lk.profiles().add(owner_profile())
     lk.close_store()
     before = file_hashes(store_dir)
 
@@ -30,23 +30,23 @@ def test_creating_over_an_existing_store_is_refused_and_the_store_survives(store
 
     assert file_hashes(store_dir) == before
     with opened(store_dir, key) as again:
-        assert again.profiles() == [owner]
+        assert again.profiles().list() == [owner]
 
 
 def test_an_app_starting_opens_its_store_or_makes_it_the_first_time(tmp_path, key):
     first = hl.Locker.open_or_create(str(tmp_path / "locker"), key)
-    me = first.add_profile(owner_profile())
+    me = first.profiles().add(owner_profile())
     first.close_store()
     with pytest.raises(hl.LockerError.WrongKey):
         hl.Locker.open_or_create(str(tmp_path / "locker"), hl.generate_key())
     with opened(tmp_path / "locker", key, how=hl.Locker.open_or_create) as later:
-        assert later.profiles() == [me]
+        assert later.profiles().list() == [me]
 
 
 def test_an_app_whose_database_file_was_lost_never_gets_a_new_store_over_what_remains(store_dir, key):
     lk = hl.Locker.create(str(store_dir), key)
-    owner = lk.add_profile(owner_profile())
-    w = lk.begin_attachment(owner.id, "application/pdf")
+    owner = lk.profiles().add(owner_profile())
+    w = lk.attachments().begin(owner.id, "application/pdf")
     w.write(b"%PDF-1.4 a scanned report")
     w.finish()
     lk.close_store()
@@ -84,10 +84,10 @@ def test_a_second_open_of_a_store_in_use_is_busy_until_the_first_closes(locker, 
     with pytest.raises(hl.LockerError.Busy):
         hl.Locker.open(str(store_dir), key)
 
-    assert locker.profiles() == [owner], "the first holder is unaffected by the refused open"
+    assert locker.profiles().list() == [owner], "the first holder is unaffected by the refused open"
     locker.close_store()
     with opened(store_dir, key) as second:
-        assert second.profiles() == [owner]
+        assert second.profiles().list() == [owner]
 
 
 def test_every_call_after_close_store_raises_closed_and_closing_twice_is_harmless(locker, owner):
@@ -95,13 +95,13 @@ def test_every_call_after_close_store_raises_closed_and_closing_twice_is_harmles
     locker.close_store()
 
     calls = [
-        lambda: locker.profiles(),
-        lambda: locker.profile(owner.id),
-        lambda: locker.add_profile(owner_profile(name="Someone Else", relation="spouse", is_owner=False)),
-        lambda: locker.import_record(owner.id, SAMPLES[0].data),
-        lambda: locker.list_records(hl.RecordQuery()),
-        lambda: locker.begin_attachment(owner.id, "application/pdf"),
-        lambda: locker.attachments(owner.id),
+        lambda: locker.profiles().list(),
+        lambda: locker.profiles().get(owner.id),
+        lambda: locker.profiles().add(owner_profile(name="Someone Else", relation="spouse", is_owner=False)),
+        lambda: locker.records()._import(owner.id, SAMPLES[0].data),
+        lambda: locker.records().list(hl.RecordQuery()),
+        lambda: locker.attachments().begin(owner.id, "application/pdf"),
+        lambda: locker.attachments().list(owner.id),
         lambda: locker.check(),
         lambda: locker.verify_audit(),
         lambda: locker.audit_entries(10),
@@ -132,8 +132,8 @@ def test_generated_keys_are_32_random_bytes():
 
 
 def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouched(locker, store_dir, key, owner):
-    record = locker.import_record(owner.id, SAMPLES[0].data)
-    writer = locker.begin_attachment(owner.id, "image/jpeg")
+    record = locker.records()._import(owner.id, SAMPLES[0].data)
+    writer = locker.attachments().begin(owner.id, "image/jpeg")
     writer.write(b"\xff\xd8" + bytes(range(256)) * 100)
     attachment = writer.finish()
     locker.close_store()
@@ -147,21 +147,54 @@ def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouc
 
     assert file_hashes(store_dir) == before, "a refused key changed, added or removed a file"
     with opened(store_dir, key) as right:
-        assert right.profiles() == [owner]
-        assert right.record(record.id) == record
-        assert right.export_record(record.id) == SAMPLES[0].data
-        assert right.attachment(attachment.id) == attachment
+        assert right.profiles().list() == [owner]
+        assert right.records().get(record.id) == record
+        assert right.records().export(record.id) == SAMPLES[0].data
+        assert right.attachments().get(attachment.id) == attachment
 
 
 def test_after_a_rekey_only_the_new_key_opens_the_store(locker, store_dir, key, owner):
-    record = locker.import_record(owner.id, SAMPLES[1].data)
+    record = locker.records()._import(owner.id, SAMPLES[1].data)
     new_key = hl.generate_key()
     locker.rekey(new_key)
-    assert locker.record(record.id) == record, "the open store keeps working after a rekey"
+    assert locker.records().get(record.id) == record, "the open store keeps working after a rekey"
     locker.close_store()
 
     with pytest.raises(hl.LockerError.WrongKey):
         hl.Locker.open(str(store_dir), key)
     with opened(store_dir, new_key) as reopened:
-        assert reopened.export_record(record.id) == SAMPLES[1].data
+        assert reopened.records().export(record.id) == SAMPLES[1].data
         assert reopened.check().problems == []
+
+
+def test_the_rooms_a_locker_hands_out_share_its_store_and_close_with_it(locker, owner):
+    # Every domain object is a view of the one store: what one handle changes, another sees.
+    profiles, records, attachments = locker.profiles(), locker.records(), locker.attachments()
+    enrolment, outbox = locker.enrolment(), locker.outbox()
+    record = records._import(owner.id, SAMPLES[0].data)
+    assert locker.records().get(record.id) == record
+    assert locker.profiles().list() == profiles.list() == [owner]
+    writer = attachments.begin(owner.id, "application/pdf")
+    writer.write(b"%PDF-1.4")
+    scan = writer.finish()
+    assert locker.attachments().list(owner.id) == [scan]
+    assert enrolment.list() == [] and outbox.items() == []
+
+    # Handles taken before the store closed are closed with it.
+    locker.close_store()
+    calls = [
+        lambda: profiles.list(),
+        lambda: profiles.get(owner.id),
+        lambda: records.get(record.id),
+        lambda: records.count(),
+        lambda: records.read(record.id),
+        lambda: attachments.get(scan.id),
+        lambda: attachments.open(scan.id),
+        lambda: enrolment.list(),
+        lambda: enrolment.start_session("asha-0001", "tablet-01"),
+        lambda: outbox.status(),
+        lambda: outbox.items(),
+    ]
+    for call in calls:
+        with pytest.raises(hl.LockerError.Closed):
+            call()

@@ -19,8 +19,8 @@ from conftest import (
 
 
 def test_an_owner_and_a_child_are_added_and_listed_owner_first(locker):
-    child = locker.add_profile(child_profile())
-    owner = locker.add_profile(owner_profile())
+    child = locker.profiles().add(child_profile())
+    owner = locker.profiles().add(owner_profile())
 
     assert owner.is_owner and owner.relation == "self"
     assert owner.name == OWNER_NAME
@@ -33,12 +33,12 @@ def test_an_owner_and_a_child_are_added_and_listed_owner_first(locker):
     assert child.birth_date == "2019", "a year alone is a valid birth date"
     assert child.abha_number is None and child.abha_address is None
     assert owner.id != child.id
-    assert locker.profiles() == [owner, child]
-    assert locker.profile(child.id) == child
+    assert locker.profiles().list() == [owner, child]
+    assert locker.profiles().get(child.id) == child
 
 
 def test_an_abha_number_typed_without_dashes_is_stored_the_way_abdm_shows_it(locker):
-    owner = locker.add_profile(owner_profile(abha_number="91 4321 8765 2109"))
+    owner = locker.profiles().add(owner_profile(abha_number="91 4321 8765 2109"))
     assert owner.abha_number == OWNER_ABHA_NUMBER
 
 
@@ -56,21 +56,21 @@ def test_an_abha_number_typed_without_dashes_is_stored_the_way_abdm_shows_it(loc
 )
 def test_a_profile_with_an_invalid_field_is_refused(locker, bad):
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.add_profile(owner_profile(**bad))
-    assert locker.profiles() == []
+        locker.profiles().add(owner_profile(**bad))
+    assert locker.profiles().list() == []
 
 
 def test_a_locker_has_only_one_owner(locker, owner):
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.add_profile(owner_profile(name="Another Owner"))
-    assert locker.profiles() == [owner]
+        locker.profiles().add(owner_profile(name="Another Owner"))
+    assert locker.profiles().list() == [owner]
 
 
 def test_an_edited_profile_keeps_its_new_name_and_cleared_address_after_reopening(locker, store_dir, key, owner):
-    edited = locker.profile(owner.id)
+    edited = locker.profiles().get(owner.id)
     edited.name = "Lakshmi V. Iyer"
     edited.abha_address = None
-    saved = locker.update_profile(edited)
+    saved = locker.profiles().update(edited)
 
     assert saved.name == "Lakshmi V. Iyer"
     assert saved.abha_address is None
@@ -80,63 +80,63 @@ def test_an_edited_profile_keeps_its_new_name_and_cleared_address_after_reopenin
     locker.close_store()
 
     with opened(store_dir, key) as again:
-        assert again.profile(owner.id) == saved
-        assert again.profiles() == [saved]
+        assert again.profiles().get(owner.id) == saved
+        assert again.profiles().list() == [saved]
 
 
 def test_an_invalid_edit_is_refused_and_the_profile_is_unchanged(locker, owner, child):
-    edited = locker.profile(child.id)
+    edited = locker.profiles().get(child.id)
     edited.relation = "self"
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.update_profile(edited)
-    edited = locker.profile(child.id)
+        locker.profiles().update(edited)
+    edited = locker.profiles().get(child.id)
     edited.name = ""
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.update_profile(edited)
-    assert locker.profile(child.id) == child
+        locker.profiles().update(edited)
+    assert locker.profiles().get(child.id) == child
 
 
 def test_editing_a_removed_profile_is_not_found(locker, owner, child):
-    locker.remove_profile(child.id)
+    locker.profiles().remove(child.id)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.update_profile(child)
+        locker.profiles().update(child)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.profile(child.id)
+        locker.profiles().get(child.id)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.remove_profile(child.id)
+        locker.profiles().remove(child.id)
 
 
 def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_the_owners(
     locker, store_dir, key, owner, child
 ):
-    owners_records = [locker.import_record(owner.id, s.data) for s in SAMPLES[:3]]
-    childs_records = [locker.import_record(child.id, s.data) for s in SAMPLES[3:]]
-    writer = locker.begin_attachment(child.id, "image/jpeg")
+    owners_records = [locker.records()._import(owner.id, s.data) for s in SAMPLES[:3]]
+    childs_records = [locker.records()._import(child.id, s.data) for s in SAMPLES[3:]]
+    writer = locker.attachments().begin(child.id, "image/jpeg")
     writer.write(os.urandom(100_000))
     childs_scan = writer.finish()
-    writer = locker.begin_attachment(owner.id, "image/jpeg")
+    writer = locker.attachments().begin(owner.id, "image/jpeg")
     writer.write(os.urandom(100_000))
     owners_scan = writer.finish()
 
-    locker.remove_profile(child.id)
+    locker.profiles().remove(child.id)
 
-    assert locker.profiles() == [owner]
+    assert locker.profiles().list() == [owner]
     for r in childs_records:
         with pytest.raises(hl.LockerError.NotFound):
-            locker.record(r.id)
+            locker.records().get(r.id)
         with pytest.raises(hl.LockerError.NotFound):
-            locker.export_record(r.id)
+            locker.records().export(r.id)
     with pytest.raises(hl.LockerError.NotFound):
-        locker.attachment(childs_scan.id)
+        locker.attachments().get(childs_scan.id)
     assert not hla_path(store_dir, childs_scan.id).exists()
     assert sorted(r.id for r in list_all(locker)) == sorted(r.id for r in owners_records)
-    assert locker.attachments(owner.id) == [owners_scan]
+    assert locker.attachments().list(owner.id) == [owners_scan]
     assert locker.check().problems == []
 
     # The child's documents can be imported again (for someone else): nothing of them lingers.
-    again = locker.import_record(owner.id, SAMPLES[3].data)
+    again = locker.records()._import(owner.id, SAMPLES[3].data)
     assert again.id not in {r.id for r in childs_records}
     locker.close_store()
     with opened(store_dir, key) as reopened:
-        assert reopened.profiles() == [owner]
+        assert reopened.profiles().list() == [owner]
         assert len(list_all(reopened)) == len(owners_records) + 1

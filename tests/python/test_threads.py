@@ -35,13 +35,13 @@ def test_four_threads_importing_and_listing_at_once_all_succeed(locker, owner):
     def work(t):
         for i in range(per_thread):
             sample = SAMPLES[(t + i) % len(SAMPLES)]
-            summary = locker.import_record(owner.id, variant(sample, t * 100 + i))
+            summary = locker.records()._import(owner.id, variant(sample, t * 100 + i))
             assert summary.hi_type == sample.hi_type
             imported[t].append(summary.id)
-            page = locker.list_records(hl.RecordQuery(limit=3, hi_types=[sample.hi_type]))
+            page = locker.records().list(hl.RecordQuery(limit=3, hi_types=[sample.hi_type]))
             assert page.records, "a thread's own import must be visible to it"
             assert len(list_all(locker, limit=4)) >= i + 1
-            assert locker.record(summary.id) == summary
+            assert locker.records().get(summary.id) == summary
 
     assert run_together(threads, work) == []
 
@@ -59,7 +59,7 @@ def test_scans_uploaded_from_several_threads_at_once_all_read_back(locker, owner
     finished = []
 
     def work(t):
-        writers = [locker.begin_attachment(owner.id, "image/jpeg") for _ in range(per_thread)]
+        writers = [locker.attachments().begin(owner.id, "image/jpeg") for _ in range(per_thread)]
         for i, writer in enumerate(writers):
             writer.write(bytes([t, i]) * (500 + i))
             finished.append((writer.finish(), bytes([t, i]) * (500 + i)))
@@ -67,7 +67,7 @@ def test_scans_uploaded_from_several_threads_at_once_all_read_back(locker, owner
     with one_cpu():
         assert run_together(threads, work) == []
 
-    assert len(locker.attachments(owner.id)) == threads * per_thread
+    assert len(locker.attachments().list(owner.id)) == threads * per_thread
     unreadable = unreadable_attachments(locker, finished)
     assert unreadable == [], f"{len(unreadable)} of {len(finished)} finished uploads cannot be read back"
     assert locker.check().damaged_attachments == []

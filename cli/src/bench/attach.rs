@@ -94,13 +94,13 @@ pub fn copy(from: &mut dyn Read, to: &mut dyn Write) -> io::Result<u64> {
 pub fn child(mib: u64) -> CliResult {
     let dir = tempfile::tempdir()?;
     let locker = Locker::create(dir.path(), DatabaseKey::generate()?)?;
-    let owner = locker.store()?.add_profile(&crate::demo::sample_owner())?;
+    let owner = locker.profiles().add(&crate::demo::sample_owner())?;
     let n = mib * 1024 * 1024;
     let mut expected = HashSink(Context::new(&SHA256));
     let mut source = Tee { inner: Pattern::new(n), copy: &mut expected };
-    let a = locker.store()?.add_attachment(&owner.id, "application/dicom", &mut source)?;
+    let a = locker.attachments().add(&owner.id, "application/dicom", &mut source)?;
     let mut got = HashSink(Context::new(&SHA256));
-    let mut reader = locker.store()?.open_attachment(&a.id)?;
+    let mut reader = locker.attachments().open(&a.id)?;
     let read = copy(&mut reader, &mut got).map_err(locker_core::Error::from)?;
     if read != n || got.0.finish().as_ref() != expected.0.finish().as_ref() {
         return Err(Failure::new("the attachment did not come back intact"));

@@ -53,7 +53,7 @@ async fn drain(locker: &Locker, bb: &Backbone, session: &str, n: usize) -> CliRe
         let mut drains = 0;
         loop {
             drains += 1;
-            let report = locker.submit_enrolments(bb, Some(session)).await?;
+            let report = locker.enrolment().submit(bb, Some(session)).await?;
             if report.still_queued == 0 || drains == 20 {
                 return CliResult::Ok(drains);
             }
@@ -88,11 +88,12 @@ pub fn run(n: usize, json: bool) -> CliResult {
 }
 
 async fn run_async(n: usize, json: bool) -> CliResult {
-    let sandbox = Sandbox::start(SandboxConfig::default())?;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone())?;
     let tmp = tempfile::tempdir()?;
     let locker = Locker::create(&tmp.path().join("store"), DatabaseKey::generate()?)?;
-    let bb = Backbone::new(BackboneConfig::sandbox(&sandbox.url()))?;
-    locker.refresh_backbone_key(&bb).await?;
+    let bb = Backbone::new(BackboneConfig::local(&sandbox.url(), &config.client_id, &config.client_secret))?;
+    locker.enrolment().refresh_backbone_key(&bb).await?;
 
     // Baselines: a bare seal, and a durable write of the same store (a profile and its audit entry).
     let key = bb.public_key().await?;
@@ -108,20 +109,20 @@ async fn run_async(n: usize, json: bool) -> CliResult {
         let baseline = Locker::create(&tmp.path().join("baseline"), DatabaseKey::generate()?)?;
         for i in 0..n {
             let p = crate::demo::sample_member(&format!("Member {}", FIRST[i % FIRST.len()]), "other");
-            let (r, t) = timed(|| baseline.store()?.add_profile(&p));
+            let (r, t) = timed(|| baseline.profiles().add(&p));
             r?;
             writes.push(t);
         }
     }
 
     eprintln!("capturing {n} citizens offline…");
-    let clean = locker.start_worker_session("bench-worker", "bench-device", None)?;
+    let clean = locker.enrolment().start_session("bench-worker", "bench-device", None)?;
     let mut captures = Vec::with_capacity(n);
     let mut expected: HashMap<String, String> = HashMap::new(); // enrolment id → mobile
     for i in 0..n as u64 {
         let (details, aadhaar) = citizen(i);
         let mobile = details.mobile.clone();
-        let (e, t) = timed(|| locker.capture_enrolment(&clean.id, details, aadhaar, &consent()));
+        let (e, t) = timed(|| locker.enrolment().capture(&clean.id, details, aadhaar, &consent()));
         expected.insert(e?.id, mobile);
         captures.push(t);
     }
@@ -141,11 +142,11 @@ async fn run_async(n: usize, json: bool) -> CliResult {
     let plain = drain(&locker, &bb, &clean.id, n).await?;
 
     eprintln!("capturing {n} more, and submitting them with a fifth of the calls failing…");
-    let faulty = locker.start_worker_session("bench-worker", "bench-device-2", None)?;
+    let faulty = locker.enrolment().start_session("bench-worker", "bench-device-2", None)?;
     for i in n as u64..2 * n as u64 {
         let (details, aadhaar) = citizen(i);
         let mobile = details.mobile.clone();
-        expected.insert(locker.capture_enrolment(&faulty.id, details, aadhaar, &consent())?.id, mobile);
+        expected.insert(locker.enrolment().capture(&faulty.id, details, aadhaar, &consent())?.id, mobile);
     }
     faults(&sandbox);
     let rough = drain(&locker, &bb, &faulty.id, n).await?;
@@ -182,7 +183,7 @@ async fn run_async(n: usize, json: bool) -> CliResult {
 fn audit_outcome(locker: &Locker, sandbox: &Sandbox, expected: &HashMap<String, String>) -> CliResult<(u64, u64)> {
     let accounts: HashSet<String> = sandbox.accounts().into_iter().map(|a| a.mobile).collect();
     let mut reconciled: HashMap<String, u32> = HashMap::new();
-    for e in locker.store()?.audit_entries(u32::MAX)? {
+    for e in locker.audit_entries(u32::MAX)? {
         if e.action == "enrolment.submitted"
             && let Some(id) = e.subject
         {
@@ -193,7 +194,7 @@ fn audit_outcome(locker: &Locker, sandbox: &Sandbox, expected: &HashMap<String, 
     let mut duplicated = sandbox.stats().duplicates;
     let mut seen = HashSet::new();
     for (id, mobile) in expected {
-        let e = locker.enrolment(id)?;
+        let e = locker.enrolment().get(id)?;
         let ok = e.state == EnrolmentState::Submitted && e.outcome == Some(EnrolmentOutcome::Created);
         if !ok || !accounts.contains(mobile) || !seen.insert(mobile) {
             lost += 1;

@@ -56,10 +56,10 @@ fn fill(c: &Corpus, encrypted: bool) -> CliResult<Filled> {
     };
     let mut ids = Vec::new();
     {
-        let mut s = locker.store()?;
-        ids.push(s.add_profile(&crate::demo::sample_owner())?.id);
+        let s = locker.profiles();
+        ids.push(s.add(&crate::demo::sample_owner())?.id);
         for (name, rel) in [("Suresh Iyer", "spouse"), ("Meera Iyer", "child"), ("Kamala Iyer", "parent")] {
-            ids.push(s.add_profile(&crate::demo::sample_member(name, rel))?.id);
+            ids.push(s.add(&crate::demo::sample_member(name, rel))?.id);
         }
     }
     let total: usize = c.by_profile.iter().map(Vec::len).sum();
@@ -74,7 +74,7 @@ fn fill(c: &Corpus, encrypted: bool) -> CliResult<Filled> {
                 if batch.is_empty() {
                     continue;
                 }
-                for r in locker.store()?.import_bundles(&ids[p], &batch, &ImportOptions::default())? {
+                for r in locker.records().import_many(&ids[p], &batch, &ImportOptions::default())? {
                     r?;
                 }
             }
@@ -107,20 +107,20 @@ impl Write for Compare<'_> {
 /// it back verified, in a fresh store in `dir`. MB/s each.
 fn attachment_throughput(dir: &std::path::Path, data: &[u8]) -> CliResult<(f64, f64)> {
     let locker = Locker::create(&dir.join("store"), DatabaseKey::generate()?)?;
-    let owner = locker.store()?.add_profile(&crate::demo::sample_owner())?.id;
+    let owner = locker.profiles().add(&crate::demo::sample_owner())?.id;
     let (mut write_best, mut read_best) = (0f64, 0f64);
     for _ in 0..5 {
-        let (a, t) = timed(|| locker.store()?.add_attachment(&owner, "application/dicom", &mut &data[..]));
+        let (a, t) = timed(|| locker.attachments().add(&owner, "application/dicom", &mut &data[..]));
         let a = a?;
         write_best = write_best.max(mb_s(data.len() as u64, t));
         let (r, t) = timed(|| -> CliResult {
-            let mut reader = locker.store()?.open_attachment(&a.id)?;
+            let mut reader = locker.attachments().open(&a.id)?;
             copy(&mut reader, &mut Compare { expected: data, pos: 0 }).map_err(locker_core::Error::from)?;
             Ok(())
         });
         r?;
         read_best = read_best.max(mb_s(data.len() as u64, t));
-        locker.store()?.delete_attachment(&a.id)?;
+        locker.attachments().delete(&a.id)?;
     }
     Ok((write_best, read_best))
 }
@@ -167,7 +167,7 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
     let mut latest = Vec::new();
     for i in 0..400 {
         let q = RecordQuery { profile_id: (i % 2 == 1).then(|| ids[i % PROFILES].clone()), ..Default::default() };
-        let (page, t) = timed(|| locker.store()?.list_records(&q));
+        let (page, t) = timed(|| locker.records().list(&q));
         if page?.records.is_empty() {
             return Err(Failure::new("the newest page came back empty"));
         }
@@ -178,7 +178,7 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
     for i in 0..400 {
         let term = &c.terms[(i * 7919) % c.terms.len()];
         let q = RecordQuery { text: Some(term.clone()), ..Default::default() };
-        let (page, t) = timed(|| locker.store()?.list_records(&q));
+        let (page, t) = timed(|| locker.records().list(&q));
         hits += page?.records.len();
         search.push(t);
     }
@@ -187,7 +187,7 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
     for _ in 0..9 {
         let (first, t) = timed(|| -> CliResult<usize> {
             let l = Locker::open(dir.path(), key.clone())?;
-            let n = l.store()?.list_records(&RecordQuery::default())?.records.len();
+            let n = l.records().list(&RecordQuery::default())?.records.len();
             Ok(n)
         });
         if first? == 0 {

@@ -40,31 +40,37 @@ fn citizens() -> [Citizen; 3] {
 /// A backbone nobody answers at: a loopback port that was free a moment ago.
 fn unreachable_backbone() -> CliResult<Backbone> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut config = BackboneConfig::sandbox(&format!("http://127.0.0.1:{port}"));
+    let mut config = crate::enrol::sandbox_config(&format!("http://127.0.0.1:{port}"));
     config.max_attempts = 3;
     Ok(Backbone::new(config)?)
 }
 
 /// Both stories, from step `n`.
 pub fn run(tmp: &Path, mut n: u32) -> CliResult {
-    let sandbox = Sandbox::start(SandboxConfig::default())?;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone())?;
     crate::enrol::block_on(async {
-        field(&sandbox, tmp, &mut n).await?;
-        own_phone(&sandbox, tmp, &mut n).await
+        field(&sandbox, &config, tmp, &mut n).await?;
+        own_phone(&sandbox, &config, tmp, &mut n).await
     })
 }
 
-async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
+/// The sandbox as the backbone, with the credentials it was started with.
+fn backbone(sandbox: &Sandbox, config: &SandboxConfig) -> CliResult<Backbone> {
+    Ok(Backbone::new(BackboneConfig::local(&sandbox.url(), &config.client_id, &config.client_secret))?)
+}
+
+async fn field(sandbox: &Sandbox, config: &SandboxConfig, tmp: &Path, n: &mut u32) -> CliResult {
     let mut next = |text: &str| {
         step(*n, text);
         *n += 1;
     };
     next("A field worker's tablet, and the ABDM backbone");
-    let online = Backbone::new(BackboneConfig::sandbox(&sandbox.url()))?;
+    let online = backbone(sandbox, config)?;
     let dir = tmp.join("worker-tablet");
     let locker = Locker::create(&dir, DatabaseKey::generate()?)?;
-    let session = locker.start_worker_session("ASHA-0042", "tablet-07", None)?;
-    locker.refresh_backbone_key(&online).await?;
+    let session = locker.enrolment().start_session("ASHA-0042", "tablet-07", None)?;
+    locker.enrolment().refresh_backbone_key(&online).await?;
     say(format!("locker-sandbox, a stand-in for ABDM's backbone, listens on {}.", sandbox.url()));
     say("ASHA worker 0042 starts a session on tablet 07 and fetches the backbone's public key once,");
     say("so that every Aadhaar number captured later is sealed to it on the spot, network or not.");
@@ -86,7 +92,7 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
             pin_code: "261001".into(),
         };
         let t = Instant::now();
-        let e = locker.capture_enrolment(&session.id, details, c.aadhaar.clone(), &consent)?;
+        let e = locker.enrolment().capture(&session.id, details, c.aadhaar.clone(), &consent)?;
         say(format!(
             "{:<22} captured, sealed and queued in {:.1} ms (consent read in Hindi, text v1.4)",
             c.name,
@@ -95,8 +101,9 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
         ids.push(e.id);
     }
     let t = Instant::now();
-    let report = locker.submit_enrolments(&offline, Some(&session.id)).await?;
+    let report = locker.enrolment().submit(&offline, Some(&session.id)).await?;
     ensure(report.still_queued == 3, "with no network all three stay queued")?;
+    ensure(report.halted.as_deref() == Some("offline"), "the drain stops at the first sign of no network")?;
     say(format!(
         "Submitting finds no network ({:.1} s of retries): all {} stay queued, nothing lost.",
         t.elapsed().as_secs_f64(),
@@ -105,7 +112,7 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
     say("Killed now, or a week from now, the tablet still has them: each is in the encrypted store.");
 
     next("The network comes back");
-    let report = locker.submit_enrolments(&online, Some(&session.id)).await?;
+    let report = locker.enrolment().submit(&online, Some(&session.id)).await?;
     ensure(report.created == 3, "all three are created")?;
     for e in &report.enrolments {
         say(format!("{:<22} {}", e.name.as_deref().unwrap_or("?"), e.outcome.map(|o| o.code()).unwrap_or("-")));
@@ -116,10 +123,10 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
 
     next("Handing each ABHA over");
     for (c, id) in people.iter().zip(&ids) {
-        let qr = locker.enrolment_qr(id)?;
+        let qr = locker.enrolment().qr(id)?;
         let v: serde_json::Value = serde_json::from_str(&qr).map_err(|_| Failure::new("the QR payload is JSON"))?;
-        let card = locker.enrolment_card(&online, id).await?;
-        locker.confirm_handover(id)?;
+        let card = locker.enrolment().card(&online, id).await?;
+        locker.enrolment().confirm_handover(id)?;
         say(format!("{:<22} ABHA card fetched ({} bytes of PNG); its QR carries:", c.name, card.len()));
         let short = ["hidn", "hid", "name", "gender", "dob"].map(|k| format!("\"{k}\":{}", v[k]));
         say(format!("  {{{},…}}", short.join(",")));
@@ -127,7 +134,7 @@ async fn field(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
     say("Each time the citizen has the card or QR in hand, the worker confirms: their details are erased.");
 
     next("Nothing of them left on the tablet");
-    let left = locker.enrolments(&EnrolmentFilter::default())?;
+    let left = locker.enrolment().list(&EnrolmentFilter::default())?;
     ensure(left.iter().all(|e| e.name.is_none() && e.erased && e.state == EnrolmentState::HandedOver), "erased")?;
     ensure(left.iter().all(|e| e.outcome == Some(EnrolmentOutcome::Created)), "outcomes kept")?;
     say(format!(
@@ -151,27 +158,27 @@ fn otp(sandbox: &Sandbox, e: &Enrolment) -> CliResult<String> {
     e.transaction_id.as_deref().and_then(|t| sandbox.otp(t)).ok_or_else(|| Failure::new("the sandbox sent no OTP"))
 }
 
-async fn own_phone(sandbox: &Sandbox, tmp: &Path, n: &mut u32) -> CliResult {
+async fn own_phone(sandbox: &Sandbox, config: &SandboxConfig, tmp: &Path, n: &mut u32) -> CliResult {
     step(*n, "A citizen enrols on her own phone");
     *n += 1;
-    let bb = Backbone::new(BackboneConfig::sandbox(&sandbox.url()))?;
+    let bb = backbone(sandbox, config)?;
     let locker = Locker::create(&tmp.join("phone"), DatabaseKey::generate()?)?;
     let aadhaar = locker_sandbox::test_aadhaar(4_200_100);
-    let e = locker.enrol_online_start(&bb, aadhaar, "9988776655", "self").await?;
+    let e = locker.enrolment().online_start(&bb, aadhaar, "9988776655", "self").await?;
     say("She types her Aadhaar number (sealed at once, never stored in clear) and her mobile number;");
     say("an OTP goes to the mobile linked to her Aadhaar.");
-    let mut e = locker.enrol_online_verify_otp(&bb, &e.id, otp(sandbox, &e)?).await?;
+    let mut e = locker.enrolment().online_verify_otp(&bb, &e.id, otp(sandbox, &e)?).await?;
     say("She types the OTP: her ABHA number exists.");
     if e.state == EnrolmentState::MobileUnverified {
-        e = locker.enrol_online_request_mobile_otp(&bb, &e.id).await?;
-        e = locker.enrol_online_verify_mobile_otp(&bb, &e.id, otp(sandbox, &e)?).await?;
+        e = locker.enrolment().online_request_mobile_otp(&bb, &e.id).await?;
+        e = locker.enrolment().online_verify_mobile_otp(&bb, &e.id, otp(sandbox, &e)?).await?;
         say("Her mobile is not the Aadhaar-linked one: a second OTP to it verifies it.");
     }
-    let suggestions = locker.enrol_online_address_suggestions(&bb, &e.id).await?;
+    let suggestions = locker.enrolment().online_address_suggestions(&bb, &e.id).await?;
     let chosen = suggestions.first().ok_or_else(|| Failure::new("the backbone suggested no ABHA address"))?;
     say(format!("The backbone suggests {}; she takes {chosen}.", suggestions.join(", ")));
-    locker.enrol_online_create_address(&bb, &e.id, chosen).await?;
-    let profile = locker.enrol_online_finish(&bb, &e.id).await?;
+    locker.enrolment().online_create_address(&bb, &e.id, chosen).await?;
+    let profile = locker.enrolment().online_finish(&bb, &e.id).await?;
     ensure(profile.abha_number.is_some() && profile.abha_address.is_some(), "the profile has its ABHA")?;
     say(format!(
         "Her profile is saved: {}, ABHA {}, {}, with the ABHA card as an attachment.",

@@ -99,19 +99,19 @@ pub fn run() -> CliResult {
 
     step(3, "The family");
     let (owner, husband, son) = {
-        let mut s = locker.store()?;
-        let owner = s.add_profile(&sample_owner())?;
-        let husband = s.add_profile(&sample_member("Ravi Iyer", "spouse"))?;
-        let son = s.add_profile(&sample_member("Arjun Iyer", "child"))?;
+        let profiles = locker.profiles();
+        let owner = profiles.add(&sample_owner())?;
+        let husband = profiles.add(&sample_member("Ravi Iyer", "spouse"))?;
+        let son = profiles.add(&sample_member("Arjun Iyer", "child"))?;
         (owner, husband, son)
     };
     say("Lakshmi (the owner, with her ABHA number), her husband Ravi and their son Arjun.");
 
     step(4, "Records of every ABDM type, and a few years of history");
     let t = Instant::now();
-    let mut store = locker.store()?;
+    let records = locker.records();
     for (name, bytes) in SAMPLES {
-        let r = store.import_bundle(&owner.id, bytes, &ImportOptions::default())?;
+        let r = records.import(&owner.id, bytes, &ImportOptions::default())?;
         say(format!(
             "{name:<24} → {:<20} {:<10} {}",
             r.hi_type.as_str(),
@@ -132,14 +132,14 @@ pub fn run() -> CliResult {
             })
             .collect();
         let refs: Vec<&[u8]> = bundles.iter().map(Vec::as_slice).collect();
-        for r in store.import_bundles(who, &refs, &ImportOptions::default())? {
+        for r in records.import_many(who, &refs, &ImportOptions::default())? {
             family.push(r?);
         }
     }
     say(format!("…and {} generated records for the family, all in {:.0} ms.", family.len(), ms(t)));
 
     step(5, "The same record twice");
-    match store.import_bundle(&owner.id, SAMPLES[1].1, &ImportOptions::default()) {
+    match records.import(&owner.id, SAMPLES[1].1, &ImportOptions::default()) {
         Err(Error::Duplicate { existing }) => {
             say(format!("Refused as a duplicate of {existing}: nothing stored twice."))
         }
@@ -148,9 +148,9 @@ pub fn run() -> CliResult {
 
     step(6, "A scan inside a record");
     let scan = g.bundle_with_attachment(Kind::DiagnosticReport, 2 * 1024 * 1024);
-    let r = store.import_bundle(&owner.id, &scan.json, &ImportOptions::default())?;
+    let r = records.import(&owner.id, &scan.json, &ImportOptions::default())?;
     let mut back = Vec::new();
-    store.export_bundle(&r.id, &mut back)?;
+    records.export(&r.id, &mut back)?;
     ensure(back == scan.json, "export returns the bundle as imported")?;
     say(format!(
         "A {:.1} MB lab report carries a 2 MiB PDF. The PDF went to an encrypted attachment file ({} attachment);",
@@ -160,17 +160,16 @@ pub fn run() -> CliResult {
     say("export spliced it back: the bundle came out byte for byte as it went in.");
 
     step(7, "Finding things");
-    let newest =
-        store.list_records(&RecordQuery { profile_id: Some(owner.id.clone()), limit: 5, ..Default::default() })?;
+    let newest = records.list(&RecordQuery { profile_id: Some(owner.id.clone()), limit: 5, ..Default::default() })?;
     say("Lakshmi's five newest:");
     for r in &newest.records {
         say(format!("  {:<10} {:<20} {}", r.date.as_deref().unwrap_or("undated"), r.hi_type.as_str(), r.title));
     }
     let term = terms.get(terms.len() / 2).cloned().unwrap_or_else(|| "fever".into());
     let t = Instant::now();
-    let found = store.list_records(&RecordQuery { text: Some(term.clone()), limit: 500, ..Default::default() })?;
+    let found = records.list(&RecordQuery { text: Some(term.clone()), limit: 500, ..Default::default() })?;
     say(format!("Search \"{term}\": {} records in {:.1} ms.", found.records.len(), ms(t)));
-    let labs = store.list_records(&RecordQuery {
+    let labs = records.list(&RecordQuery {
         hi_types: vec![HiType::DiagnosticReport],
         from_date: Some("2020-01-01".into()),
         to_date: Some("2023-12-31".into()),
@@ -178,7 +177,6 @@ pub fn run() -> CliResult {
         ..Default::default()
     })?;
     say(format!("Diagnostic reports from 2020 to 2023: {}.", labs.records.len()));
-    drop(store);
 
     step(8, "Nothing readable on the disk");
     let mut needles: Vec<&str> = vec!["Lakshmi", "Iyer"];
@@ -202,7 +200,7 @@ pub fn run() -> CliResult {
     let locker = Locker::open(&dir, key.clone())?;
     let new_key = DatabaseKey::generate()?;
     let t = Instant::now();
-    locker.store()?.rekey(new_key.clone())?;
+    locker.rekey(new_key.clone())?;
     drop(locker);
     ensure(matches!(Locker::open(&dir, key), Err(Error::WrongKey)), "the old key no longer opens")?;
     let locker = Locker::open(&dir, new_key)?;
@@ -210,19 +208,16 @@ pub fn run() -> CliResult {
     say("Now the old key is refused and the new one opens the store.");
 
     step(11, "Arjun's profile removed");
-    let before = locker.store()?.list_records(&RecordQuery {
-        profile_id: Some(son.id.clone()),
-        limit: 500,
-        ..Default::default()
-    })?;
-    locker.store()?.remove_profile(&son.id)?;
+    let before =
+        locker.records().list(&RecordQuery { profile_id: Some(son.id.clone()), limit: 500, ..Default::default() })?;
+    locker.profiles().remove(&son.id)?;
     say(format!(
         "His {} records went with him: rows zeroed, search terms dropped, the log scrubbed.",
         before.records.len()
     ));
 
     step(12, "A full check");
-    let report = locker.store()?.check()?;
+    let report = locker.check()?;
     ensure(report.is_ok(), "the store passes its check")?;
     let entries = match report.audit {
         locker_core::AuditVerification::Intact { entries } => entries,
@@ -232,7 +227,7 @@ pub fn run() -> CliResult {
         "Database structure, page encryption, search index, {} attachment(s) and an audit chain of {entries} entries: all sound.",
         report.attachments_checked
     ));
-    say(format!("{} records in the store.", locker.store()?.record_count()?));
+    say(format!("{} records in the store.", locker.records().count()?));
     drop(locker);
 
     enrol::run(tmp.path(), 13)?;

@@ -34,14 +34,14 @@ fn session_file(ctx: &Context) -> PathBuf {
 fn session(ctx: &Context, locker: &Locker, worker: &str, device: &str, days: Option<u32>) -> CliResult<WorkerSession> {
     let file = session_file(ctx);
     if let Ok(id) = std::fs::read_to_string(&file)
-        && let Ok(s) = locker.worker_session(id.trim())
+        && let Ok(s) = locker.enrolment().session(id.trim())
     {
         if s.worker_id == worker && s.device_id == device && s.ended_at_ms.is_none() {
             return Ok(s);
         }
-        locker.end_worker_session(&s.id)?;
+        locker.enrolment().end_session(&s.id)?;
     }
-    let s = locker.start_worker_session(worker, device, days)?;
+    let s = locker.enrolment().start_session(worker, device, days)?;
     std::fs::write(&file, format!("{}\n", s.id)).map_err(|e| Failure::file("write", &file, &e))?;
     println!("started worker session {} for {worker} on {device}", s.id);
     Ok(s)
@@ -56,7 +56,7 @@ pub async fn start_session(
     days: Option<u32>,
 ) -> CliResult {
     let s = session(ctx, locker, worker, device, days)?;
-    locker.refresh_backbone_key(&net.backbone).await.map_err(|e| net.failure(e))?;
+    locker.enrolment().refresh_backbone_key(&net.backbone).await.map_err(|e| net.failure(e))?;
     println!(
         "worker session {} ready, with the backbone's key: citizens can now be captured offline (keeping their details at most {} days)",
         s.id,
@@ -72,7 +72,7 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
     let session = session(ctx, locker, &worker, &device, c.retention_days)?;
     // A fresh key when there is a network: capture seals to the newest key the device has.
     let mut online = !c.offline;
-    if online && let Err(e) = locker.refresh_backbone_key(&net.backbone).await {
+    if online && let Err(e) = locker.enrolment().refresh_backbone_key(&net.backbone).await {
         println!("note: {}; capturing offline", net.failure(e).message);
         online = false;
     }
@@ -107,7 +107,7 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         )?,
         text_version: p.value_or(&c.consent_version, "Version of the consent text", "--consent-version", "1.4")?,
     };
-    let e = locker.capture_enrolment(&session.id, details, aadhaar, &consent).map_err(|e| match e {
+    let e = locker.enrolment().capture(&session.id, details, aadhaar, &consent).map_err(|e| match e {
         Error::BackboneKeyMissing => Failure::with_code(
             exit::NETWORK,
             "the backbone's encryption key is not on this device yet: run once without --offline, with a network",
@@ -124,13 +124,13 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         println!("submit it when there is a network: `locker enrol submit`");
         return Ok(());
     }
-    let report = locker.submit_enrolments(&net.backbone, Some(&session.id)).await.map_err(|e| net.failure(e))?;
-    print_report(&report, false);
+    let report = locker.enrolment().submit(&net.backbone, Some(&session.id)).await.map_err(|e| net.failure(e))?;
+    print_report(net, &report, false);
     Ok(())
 }
 
 pub fn queue(locker: &Locker, json: bool) -> CliResult {
-    let all = locker.enrolments(&EnrolmentFilter::default())?;
+    let all = locker.enrolment().list(&EnrolmentFilter::default())?;
     if json {
         let v: Vec<_> = all.iter().map(to_json).collect();
         println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
@@ -146,22 +146,22 @@ pub fn queue(locker: &Locker, json: bool) -> CliResult {
 }
 
 pub async fn submit(locker: &Locker, net: &Net, json: bool) -> CliResult {
-    let report = locker.submit_enrolments(&net.backbone, None).await.map_err(|e| net.failure(e))?;
-    print_report(&report, json);
+    let report = locker.enrolment().submit(&net.backbone, None).await.map_err(|e| net.failure(e))?;
+    print_report(net, &report, json);
     Ok(())
 }
 
 pub async fn handover(locker: &Locker, net: &Net, id: &str, card: Option<&Path>, qr: bool) -> CliResult {
-    let name = locker.enrolment(id)?.name.unwrap_or_else(|| "the citizen".into());
+    let name = locker.enrolment().get(id)?.name.unwrap_or_else(|| "the citizen".into());
     if let Some(file) = card {
-        let png = locker.enrolment_card(&net.backbone, id).await.map_err(|e| net.failure(e))?;
+        let png = locker.enrolment().card(&net.backbone, id).await.map_err(|e| net.failure(e))?;
         std::fs::write(file, png).map_err(|e| Failure::file("write the card to", file, &e))?;
         println!("saved {name}'s ABHA card to {} (delete it once shown or printed)", file.display());
     }
     if qr {
-        println!("{}", locker.enrolment_qr(id)?);
+        println!("{}", locker.enrolment().qr(id)?);
     }
-    locker.confirm_handover(id)?;
+    locker.enrolment().confirm_handover(id)?;
     println!("handed over to {name}: their details are erased from this device");
     Ok(())
 }
@@ -211,7 +211,7 @@ fn to_json(e: &Enrolment) -> serde_json::Value {
     })
 }
 
-fn print_report(r: &SubmitReport, json: bool) {
+fn print_report(net: &Net, r: &SubmitReport, json: bool) {
     if json {
         let v = json!({
             "created": r.created,
@@ -219,6 +219,7 @@ fn print_report(r: &SubmitReport, json: bool) {
             "rejected": r.rejected,
             "still_queued": r.still_queued,
             "expired": r.expired,
+            "halted": r.halted,
             "enrolments": r.enrolments.iter().map(to_json).collect::<Vec<_>>(),
         });
         println!("{v}");
@@ -231,10 +232,31 @@ fn print_report(r: &SubmitReport, json: bool) {
         "{} created, {} already existed, {} rejected, {} still queued, {} expired",
         r.created, r.already_existed, r.rejected, r.still_queued, r.expired
     );
+    if let Some(code) = &r.halted {
+        println!(
+            "the submission stopped early: {} ({code}); what was not sent stays queued",
+            halted_because(net, code)
+        );
+    }
     if r.still_queued > 0 {
         println!("the queued ones go with the next `locker enrol submit`");
     }
     if r.created + r.already_existed > 0 {
         println!("hand each ABHA over with `locker enrol handover ID --card FILE` (or --qr)");
+    }
+}
+
+/// Why a drain stopped early, in words, from the outbox's code for it (`offline`,
+/// `unauthorized`, `rate-limited:…`, …).
+fn halted_because(net: &Net, code: &str) -> String {
+    let url = &net.url;
+    match code.split(':').next().unwrap_or(code) {
+        "offline" => format!("the backbone at {url} could not be reached"),
+        "untrusted-backbone" => format!("the server at {url} is not the backbone: its certificate was refused"),
+        "unauthorized" => {
+            format!("the backbone at {url} refused the client credentials (see --client-id, --client-secret)")
+        }
+        "rate-limited" => format!("the backbone at {url} asks for a pause"),
+        _ => format!("the backbone at {url} failed"),
     }
 }

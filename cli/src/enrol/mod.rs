@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: EnrolArgs) -> CliResult {
             Some(EnrolCmd::Queue { json }) => assisted::queue(&locker, json),
             Some(EnrolCmd::Submit { json }) => assisted::submit(&locker, &backbone, json).await,
             Some(EnrolCmd::Cancel { id }) => {
-                let e = locker.cancel_enrolment(&id)?;
+                let e = locker.enrolment().cancel(&id)?;
                 println!("enrolment {} cancelled: its details are erased from this device", e.id);
                 Ok(())
             }
@@ -52,15 +52,23 @@ pub struct Net {
     pub url: String,
 }
 
+/// The credentials `locker sandbox serve` accepts: the CLI's default when `--client-id` and
+/// `--client-secret` are not given (the library has none).
+pub const SANDBOX_CLIENT_ID: &str = "healthlocker-sandbox";
+pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
+
+/// A local sandbox at `url`, with the credentials it accepts by default.
+pub fn sandbox_config(url: &str) -> BackboneConfig {
+    BackboneConfig::local(url, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
+}
+
 impl Net {
     pub fn new(a: &BackboneArgs) -> CliResult<Net> {
-        let mut config = BackboneConfig::sandbox(&a.url);
-        if let Some(id) = &a.client_id {
-            config.client_id = id.clone();
-        }
-        if let Some(secret) = &a.client_secret {
-            config.client_secret = secret.clone();
-        }
+        let mut config = BackboneConfig::local(
+            &a.url,
+            a.client_id.as_deref().unwrap_or(SANDBOX_CLIENT_ID),
+            a.client_secret.as_deref().unwrap_or(SANDBOX_CLIENT_SECRET),
+        );
         config.pinned_keys = a.pins.clone();
         if let Some(file) = &a.ca_file {
             config.extra_roots_pem =
@@ -90,10 +98,10 @@ impl Net {
                     self.url
                 ),
             ),
-            Error::Backbone { status: 429, code } => Failure::with_code(
+            Error::RateLimited { code, retry_after_s } => Failure::with_code(
                 exit::REFUSED,
                 format!(
-                    "the backbone at {} asks for a pause (code {code}): nothing was lost, try again in a few minutes",
+                    "the backbone at {} asks for a pause of {retry_after_s} s (code {code}): nothing was lost, try again after it",
                     self.url
                 ),
             ),

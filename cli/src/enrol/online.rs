@@ -12,14 +12,14 @@ use locker_core::{Enrolment, EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, E
 pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -> CliResult {
     let e = match &args.resume {
         Some(id) => {
-            let e = locker.enrolment(id)?;
+            let e = locker.enrolment().get(id)?;
             if e.mode != EnrolmentMode::Online {
                 return Err(Failure::usage("that is a field worker's enrolment: see `locker enrol queue`"));
             }
             e
         }
         None => {
-            for e in locker.enrolments(&EnrolmentFilter { session_id: None, pending_only: true })? {
+            for e in locker.enrolment().list(&EnrolmentFilter { session_id: None, pending_only: true })? {
                 if e.mode == EnrolmentMode::Online {
                     println!(
                         "note: enrolment {} stopped at step {}; `locker enrol --resume {}` continues it (`locker enrol cancel` drops it)",
@@ -35,7 +35,8 @@ pub async fn run(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt) -
             })?;
             println!("Asking the backbone for an OTP on the mobile linked to this Aadhaar number…");
             locker
-                .enrol_online_start(&net.backbone, aadhaar, &mobile, &args.relation)
+                .enrolment()
+                .online_start(&net.backbone, aadhaar, &mobile, &args.relation)
                 .await
                 .map_err(|e| net.failure(e))?
         }
@@ -58,25 +59,25 @@ async fn drive(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt, mut
     let mut wanted_address = args.abha_address.clone();
     loop {
         let step = match e.state {
-            S::Started => locker.enrol_online_request_otp(bb, &e.id).await,
+            S::Started => locker.enrolment().online_request_otp(bb, &e.id).await,
             S::OtpSent => {
                 let otp = ask_otp(net, args, p, &e, "OTP sent to the Aadhaar-linked mobile")?;
                 if otp.is_empty() {
-                    locker.enrol_online_request_otp(bb, &e.id).await
+                    locker.enrolment().online_request_otp(bb, &e.id).await
                 } else {
-                    locker.enrol_online_verify_otp(bb, &e.id, otp).await
+                    locker.enrolment().online_verify_otp(bb, &e.id, otp).await
                 }
             }
             S::MobileUnverified => {
                 println!("The mobile given is not the Aadhaar-linked one: an OTP goes to it to verify it.");
-                locker.enrol_online_request_mobile_otp(bb, &e.id).await
+                locker.enrolment().online_request_mobile_otp(bb, &e.id).await
             }
             S::MobileOtpSent => {
                 let otp = ask_otp(net, args, p, &e, "OTP sent to the mobile given")?;
                 if otp.is_empty() {
-                    locker.enrol_online_request_mobile_otp(bb, &e.id).await
+                    locker.enrolment().online_request_mobile_otp(bb, &e.id).await
                 } else {
-                    locker.enrol_online_verify_mobile_otp(bb, &e.id, otp).await
+                    locker.enrolment().online_verify_mobile_otp(bb, &e.id, otp).await
                 }
             }
             S::AddressPending => {
@@ -84,11 +85,11 @@ async fn drive(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt, mut
                     Some(a) => a,
                     None => choose_address(locker, net, &e.id, p).await?,
                 };
-                locker.enrol_online_create_address(bb, &e.id, &chosen).await
+                locker.enrolment().online_create_address(bb, &e.id, &chosen).await
             }
             S::AddressCreated => {
                 let outcome = e.outcome;
-                let profile = locker.enrol_online_finish(bb, &e.id).await.map_err(|e| net.failure(e))?;
+                let profile = locker.enrolment().online_finish(bb, &e.id).await.map_err(|e| net.failure(e))?;
                 let verb = match outcome {
                     Some(EnrolmentOutcome::AlreadyExisted) => "This Aadhaar number already had an ABHA",
                     _ => "ABHA created",
@@ -114,11 +115,17 @@ async fn drive(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt, mut
                 if matches!(e.state, S::OtpSent | S::MobileOtpSent | S::AddressPending) =>
             {
                 eprintln!("{err}");
-                locker.enrolment(&e.id)?
+                locker.enrolment().get(&e.id)?
+            }
+            // An OTP the backbone refused is a wrong OTP to the citizen: say so and ask again
+            // (the next one goes as a new request).
+            Err(Error::Refused { code }) if matches!(e.state, S::OtpSent | S::MobileOtpSent) => {
+                eprintln!("the backbone refused this OTP (code {code}): check it and type it again");
+                locker.enrolment().get(&e.id)?
             }
             Err(err @ (Error::TransactionExpired | Error::OtpLocked | Error::OtpLimit)) => {
                 eprintln!("{err}: asking for a new OTP");
-                let again = locker.enrolment(&e.id)?;
+                let again = locker.enrolment().get(&e.id)?;
                 if again.state != S::Started {
                     return Err(net.failure(err));
                 }
@@ -131,7 +138,8 @@ async fn drive(locker: &Locker, net: &Net, args: &EnrolArgs, p: &mut Prompt, mut
 
 /// Offers the backbone's suggestions; the citizen picks one by number or types their own.
 async fn choose_address(locker: &Locker, net: &Net, id: &str, p: &mut Prompt) -> CliResult<String> {
-    let suggestions = locker.enrol_online_address_suggestions(&net.backbone, id).await.map_err(|e| net.failure(e))?;
+    let suggestions =
+        locker.enrolment().online_address_suggestions(&net.backbone, id).await.map_err(|e| net.failure(e))?;
     eprintln!("Choose an ABHA address (8 to 18 letters and digits, at most one . and one _):");
     for (i, s) in suggestions.iter().enumerate() {
         eprintln!("  {}. {s}", i + 1);

@@ -120,7 +120,7 @@ impl Field {
     pub fn reconciliations(&self) -> HashMap<String, u32> {
         let locker = self.open();
         let mut n = HashMap::new();
-        for e in locker.store().unwrap().audit_entries(u32::MAX).unwrap() {
+        for e in locker.audit_entries(u32::MAX).unwrap() {
             if e.action == "enrolment.submitted" {
                 *n.entry(e.subject.unwrap()).or_default() += 1;
             }

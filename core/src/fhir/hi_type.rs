@@ -41,6 +41,16 @@ impl HiType {
         }
     }
 
+    /// ABDM's name, as the store keeps it.
+    pub(crate) fn code(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// Exactly ABDM's name (how the store reads back what it wrote).
+    pub(crate) fn from_code(s: &str) -> Option<HiType> {
+        HiType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     /// ABDM's name, or the NRCES profile name (`OPConsultRecord`, `InvoiceRecord`, …), any case.
     pub fn parse(s: &str) -> Option<HiType> {
         let s = s.trim().to_ascii_lowercase();

@@ -7,7 +7,6 @@
 //! the head no longer matches the last entry) or reordered (the `prev` links break). What it
 //! cannot catch: someone holding the database key rewriting the whole chain and its head.
 
-use super::Store;
 use crate::error::{Error, Result};
 use ring::digest::{Context, SHA256};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -69,12 +68,19 @@ fn head(conn: &Connection) -> Result<(i64, [u8; 32])> {
     }
 }
 
-/// Appends one entry. Call inside the transaction that makes the change it records.
-pub(crate) fn append(conn: &Connection, action: &str, subject: Option<&str>, detail: Option<&str>) -> Result<()> {
+/// Appends one entry at `at_ms`. Call inside the transaction that makes the change it records
+/// (`Tx::audit` does).
+pub(crate) fn append(
+    conn: &Connection,
+    at_ms: i64,
+    action: &str,
+    subject: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
     let (last, prev) = head(conn)?;
     let e = AuditEntry {
         seq: last + 1,
-        at_ms: super::now_ms(),
+        at_ms,
         action: action.to_owned(),
         subject: subject.map(str::to_owned),
         detail: detail.map(str::to_owned),
@@ -119,35 +125,13 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification> {
     Ok(AuditVerification::Intact { entries: head_seq as u64 })
 }
 
-impl Store {
-    /// Appends one entry outside any other transaction.
-    pub(crate) fn audit(&mut self, action: &str, subject: Option<&str>, detail: Option<&str>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        append(&tx, action, subject, detail)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Walks the audit chain.
-    pub fn verify_audit(&self) -> Result<AuditVerification> {
-        verify(&self.conn)
-    }
-
-    /// The newest `limit` entries, newest first.
-    pub fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        let mut st =
-            self.conn.prepare("SELECT seq, at, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT ?1")?;
-        let rows = st.query_map([limit], |r| {
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                at_ms: r.get(1)?,
-                action: r.get(2)?,
-                subject: r.get(3)?,
-                detail: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
+/// The newest `limit` entries, newest first.
+pub(crate) fn newest(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>> {
+    let mut st = conn.prepare("SELECT seq, at, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT ?1")?;
+    let rows = st.query_map([limit], |r| {
+        Ok(AuditEntry { seq: r.get(0)?, at_ms: r.get(1)?, action: r.get(2)?, subject: r.get(3)?, detail: r.get(4)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -158,7 +142,8 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         super::super::schema::create(&mut c).unwrap();
         for i in 0..n {
-            append(&c, "record.import", Some(&format!("uid-{i}")), Some("1 attachment")).unwrap();
+            append(&c, 1_700_000_000_000 + i as i64, "record.import", Some(&format!("uid-{i}")), Some("1 attachment"))
+                .unwrap();
         }
         c
     }

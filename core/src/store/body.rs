@@ -2,8 +2,10 @@
 //! FHIR JSON shrinks 2.5–5x, so the store takes less of a cheap phone's flash and SQLCipher
 //! encrypts (and HMACs) fewer pages per import; decompression runs at gigabytes a second.
 
-use super::records::MAX_BUNDLE_BYTES;
 use crate::error::{Error, Result};
+
+/// The longest text a body may unpack to: a bundle's own limit (`records::MAX_BUNDLE_BYTES`).
+pub(crate) const MAX_TEXT_BYTES: usize = 512 * 1024 * 1024;
 
 const RAW: u8 = 0;
 const LZ4: u8 = 1;
@@ -30,7 +32,7 @@ pub(crate) fn unpack(stored: &[u8]) -> Result<Vec<u8>> {
         Some((&LZ4, packed)) => {
             // The stated size is checked before anything is allocated for it.
             let size = u32::from_le_bytes(packed.get(..4).ok_or_else(damaged)?.try_into().expect("4 bytes")) as usize;
-            if size > MAX_BUNDLE_BYTES {
+            if size > MAX_TEXT_BYTES {
                 return Err(damaged());
             }
             lz4_flex::decompress_size_prepended(packed).map_err(|_| damaged())

@@ -1,9 +1,10 @@
 //! `check`: every layer of the store verified, end to end — SQLite's structure, SQLCipher's
 //! page authentication, the search index, the audit chain, and every attachment's tags.
 
-use super::attachments::copy;
 use super::connection::PAGE_SIZE;
-use super::{AuditVerification, Store, StorePaths};
+use super::files::{self, copy};
+use super::paths::StorePaths;
+use super::{AuditVerification, Reader, Store};
 use crate::error::{Error, Result};
 use std::io;
 
@@ -71,7 +72,7 @@ impl CheckReport {
     }
 }
 
-/// Names a store keeps in its directory besides [`super::STORE_FILES`]: the lock, the attachment
+/// Names a store keeps in its directory besides [`super::paths::STORE_FILES`]: the lock, the attachment
 /// directory, and the temporaries of create, rekey and the key check.
 const OWN_NAMES: &[&str] = &["locker.lock", "attachments", "locker.tmp"];
 
@@ -79,7 +80,7 @@ fn stray_store_files(paths: &StorePaths) -> Result<Vec<String>> {
     let mut stray = Vec::new();
     for entry in std::fs::read_dir(&paths.dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let ours = super::STORE_FILES.contains(&name.as_str())
+        let ours = super::paths::STORE_FILES.contains(&name.as_str())
             || OWN_NAMES.contains(&name.as_str())
             || name.starts_with("locker.db.next");
         if !ours {
@@ -100,73 +101,75 @@ pub(crate) fn ensure_not_truncated(paths: &StorePaths) -> Result<()> {
 }
 
 impl Store {
-    /// Verifies the whole store. Reads everything; takes time proportional to its size.
-    pub fn check(&self) -> Result<CheckReport> {
-        let conn = self.conn();
-        // Damage must be reported, not stop the report: the structural checks note what
-        // they could not read and go on.
-        let mut sqlite_problems: Vec<String> = Vec::new();
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
-            sqlite_problems.push(format!("checkpoint failed: {}", Error::from(e)));
-        }
-        let integrity = (|| {
-            let mut st = conn.prepare("PRAGMA integrity_check")?;
-            st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
-        })();
-        match integrity {
-            Ok(rows) => sqlite_problems.extend(rows.into_iter().filter(|r| r != "ok")),
-            Err(e) => sqlite_problems.push(Error::from(e).to_string()),
-        }
-        let cipher_page_failures = if self.keying.key().is_some() {
-            let mut st = conn.prepare("PRAGMA cipher_integrity_check")?;
-            st.query_map([], |_| Ok(()))?.count() as u64
-        } else {
-            0
-        };
-        let search_index_ok =
-            conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 0)", []).is_ok();
-        let audit = self.verify_audit()?;
-
-        let mut damaged = Vec::new();
-        let mut checked = 0;
-        let uids: Vec<String> = {
-            let mut st = conn.prepare("SELECT uid FROM attachments ORDER BY id")?;
-            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-        };
-        for uid in uids {
-            checked += 1;
-            let ok = match self.stored_file(&uid)? {
-                Some(f) => self.files.open(&f).and_then(|mut r| Ok(copy(&mut r, &mut io::sink())?)).is_ok(),
-                None => false,
-            };
-            if !ok {
-                damaged.push(uid);
-            }
-        }
-        let incomplete_records: Vec<String> = {
-            let mut st = conn.prepare(
-                "SELECT r.uid FROM records r
-                 WHERE r.spliced_attachments != (SELECT count(*) FROM attachments a
-                                                  WHERE a.record_id = r.id AND a.splice_offset IS NOT NULL)",
-            )?;
-            st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-        };
-        let mut stray_files = stray_store_files(&self.paths)?;
-        stray_files.extend(self.stray_attachment_files()?);
-        let mut report = CheckReport {
-            sqlite_problems,
-            cipher_page_failures,
-            search_index_ok,
-            audit,
-            attachments_checked: checked,
-            damaged_attachments: damaged,
-            incomplete_records,
-            stray_files,
-            notes: Vec::new(),
-            problems: Vec::new(),
-        };
-        report.problems = report.describe();
-        report.notes = report.describe_notes();
-        Ok(report)
+    /// The full-text index's own consistency check. FTS5 runs it as a write statement, so it
+    /// needs the writer, for as long as the index takes, not the rest of `check`.
+    pub(crate) fn check_search_index(&self) -> bool {
+        self.conn().execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 0)", []).is_ok()
     }
+}
+
+/// Verifies the whole store on `r`, a read-only connection of the check's own, so that neither
+/// the writer nor the shared reader waits for it. Reads everything; takes time proportional to
+/// the store's size; writes nothing.
+pub(crate) fn check_with(r: &Reader, search_index_ok: bool) -> Result<CheckReport> {
+    let conn = r.conn();
+    // Damage must be reported, not stop the report: the structural checks note what they could
+    // not read and go on. Both read through the write-ahead log, so nothing is checkpointed.
+    let mut sqlite_problems: Vec<String> = Vec::new();
+    let integrity = (|| {
+        let mut st = conn.prepare("PRAGMA integrity_check")?;
+        st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
+    })();
+    match integrity {
+        Ok(rows) => sqlite_problems.extend(rows.into_iter().filter(|r| r != "ok")),
+        Err(e) => sqlite_problems.push(Error::from(e).to_string()),
+    }
+    let cipher_page_failures = if r.encrypted {
+        let mut st = conn.prepare("PRAGMA cipher_integrity_check")?;
+        st.query_map([], |_| Ok(()))?.count() as u64
+    } else {
+        0
+    };
+    let audit = super::audit::verify(conn)?;
+
+    let uids: Vec<String> = {
+        let mut st = conn.prepare("SELECT uid FROM attachments ORDER BY id")?;
+        st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut damaged = Vec::new();
+    let checked = uids.len() as u64;
+    for uid in uids {
+        let ok = match files::stored_file(conn, &uid)? {
+            Some(f) => r.files().open(&f).and_then(|mut rd| Ok(copy(&mut rd, &mut io::sink())?)).is_ok(),
+            None => false,
+        };
+        if !ok {
+            damaged.push(uid);
+        }
+    }
+    let incomplete_records: Vec<String> = {
+        let mut st = conn.prepare(
+            "SELECT r.uid FROM records r
+             WHERE r.spliced_attachments != (SELECT count(*) FROM attachments a
+                                              WHERE a.record_id = r.id AND a.splice_offset IS NOT NULL)",
+        )?;
+        st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut stray_files = stray_store_files(&r.paths)?;
+    stray_files.extend(files::strays(conn, r.files())?);
+    let mut report = CheckReport {
+        sqlite_problems,
+        cipher_page_failures,
+        search_index_ok,
+        audit,
+        attachments_checked: checked,
+        damaged_attachments: damaged,
+        incomplete_records,
+        stray_files,
+        notes: Vec::new(),
+        problems: Vec::new(),
+    };
+    report.problems = report.describe();
+    report.notes = report.describe_notes();
+    Ok(report)
 }

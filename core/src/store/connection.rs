@@ -50,6 +50,21 @@ pub(crate) fn connect(path: &Path, key: Option<&DatabaseKey>, create: bool) -> R
     Ok(conn)
 }
 
+/// A read-only connection to a store already opened (and configured) by its writer: the key,
+/// then the settings a reader needs. WAL lets it read the last committed state while the writer
+/// works.
+pub(crate) fn connect_reader(path: &Path, key: Option<&DatabaseKey>) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    if let Some(key) = key {
+        conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_memory_security = OFF;")?;
+        conn.execute_batch(&key.sqlcipher_pragma("key", None))?;
+        conn.execute_batch("PRAGMA cipher_compatibility = 4;")?;
+    }
+    probe(&conn)?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;")?;
+    Ok(conn)
+}
+
 /// Reads page 1 and the schema: the first moment a wrong key or a damaged header shows.
 pub(crate) fn probe(conn: &Connection) -> Result<i64> {
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;

@@ -46,7 +46,7 @@ impl KeyCheck {
         Ok(Self::parse(&bytes).unwrap_or(KeyCheck::Damaged))
     }
 
-    fn parse(b: &[u8]) -> Option<KeyCheck> {
+    pub(crate) fn parse(b: &[u8]) -> Option<KeyCheck> {
         let (body, sum) = b.split_at_checked(b.len().checked_sub(32)?)?;
         if digest::digest(&digest::SHA256, body).as_ref() != sum || body.len() < 6 {
             return None;

@@ -1,6 +1,9 @@
 //! The encrypted local store: one directory holding the SQLCipher database, its key check, a
 //! lock file and the attachment files. It opens with no network, never loses a committed write
-//! to a crash, and never alters a byte of a database it could not open.
+//! to a crash, and never alters a byte of a database it could not open. It knows no domain type:
+//! domains (`profiles`, `records`, `attachments`, `abha::enrolment`, `outbox`) bring their own
+//! queries and run them in the transactions it hands out ([`Store::write`]) or on a read-only
+//! connection beside the writer ([`Reader`]).
 //!
 //! ```text
 //! <dir>/locker.db (+ -wal, -shm)   SQLCipher, raw 32-byte key
@@ -9,166 +12,105 @@
 //! <dir>/attachments/<uid>.hla      chunked AES-256-GCM files (see crypto::attachment_stream)
 //! ```
 
-pub mod attachments;
-pub mod audit;
-mod body;
+pub(crate) mod audit;
+pub(crate) mod body;
 mod check;
 mod connection;
-pub mod enrolments;
+pub(crate) mod files;
 mod io_pipeline;
-mod keycheck;
-pub mod profiles;
-pub mod records;
+pub(crate) mod keycheck;
+mod notice;
+mod paths;
 mod rekey;
-pub mod schema;
+pub(crate) mod schema;
+pub(crate) mod sql_enum;
 
-pub use attachments::{AttachmentInfo, AttachmentReader, AttachmentUpload};
 pub use audit::{AuditEntry, AuditVerification};
 pub use check::CheckReport;
+pub(crate) use check::check_with;
 pub use connection::Keying;
-pub use profiles::{Gender, NewProfile, Profile, ProfileUpdate};
-pub use records::{ImportOptions, RecordPage, RecordQuery, RecordSummary};
+pub use notice::OpenNotice;
 
 use crate::crypto::random_fill;
 use crate::error::{Error, Result};
+use files::AttachmentFiles;
 use keycheck::KeyCheck;
-use rusqlite::{Connection, OptionalExtension};
+use paths::{StorePaths, create_private_dir, lock};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
-/// Where each of a store's files lives.
-#[derive(Clone, Debug)]
-pub(crate) struct StorePaths {
-    pub dir: PathBuf,
-    pub db: PathBuf,
-    pub keycheck: PathBuf,
-    pub lock: PathBuf,
-    pub attachments: PathBuf,
-    /// A database being built (by create or rekey) before it is renamed into place.
-    pub db_next: PathBuf,
-}
-
-impl StorePaths {
-    fn new(dir: &Path) -> Self {
-        StorePaths {
-            dir: dir.to_path_buf(),
-            db: dir.join("locker.db"),
-            keycheck: dir.join("locker.keycheck"),
-            lock: dir.join("locker.lock"),
-            attachments: dir.join("attachments"),
-            db_next: dir.join("locker.db.next"),
-        }
-    }
-
-    /// What of a store is in the directory, for refusing to build a new one over it and for
-    /// telling a lost database from no store at all: names and counts, never contents. The lock
-    /// file, a half-built `locker.db.next` and an empty attachment directory are what an
-    /// interrupted `create` leaves, and do not count.
-    pub(crate) fn parts_present(&self) -> Result<Vec<String>> {
-        let mut found: Vec<String> =
-            STORE_FILES.iter().filter(|name| self.dir.join(name).exists()).map(|name| name.to_string()).collect();
-        match fs::read_dir(&self.attachments) {
-            Ok(entries) => {
-                let n = entries.count();
-                if n > 0 {
-                    found.push(format!("attachments/ ({n} file{})", if n == 1 { "" } else { "s" }));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-                found.push("attachments (not a directory)".into())
-            }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(found)
-    }
-
-    /// Removes a half-built database left by a crash in create or rekey; its journal too.
-    fn remove_db_next(&self) -> Result<()> {
-        for suffix in ["", "-journal", "-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", self.db_next.display()));
-            match fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The files of a store that hold its data (besides `attachments/`): a new store is never made
-/// where any of them is, and a directory holding them without `locker.db` has lost its database.
-pub(crate) const STORE_FILES: &[&str] =
-    &["locker.db", "locker.db-wal", "locker.db-shm", "locker.db-journal", "locker.keycheck"];
-
-/// Something opening the store did or found that the person using it should hear of. Never
-/// personal data.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OpenNotice {
-    /// The key check file (`locker.keycheck`) was missing, or damaged, and was written again
-    /// for the key that opened the store.
-    KeyCheckRewritten { was_damaged: bool },
-}
-
-impl std::fmt::Display for OpenNotice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenNotice::KeyCheckRewritten { was_damaged } => write!(
-                f,
-                "the key check file locker.keycheck was {}; the key opened the store, so it was written again",
-                if *was_damaged { "damaged" } else { "missing" }
-            ),
-        }
-    }
-}
-
-/// An open store. Not shared between threads by itself: the facade puts it behind a mutex.
-pub struct Store {
+/// An open store: the one writing connection, and what a read-only connection beside it needs.
+/// Not shared between threads by itself: the facade puts it behind a mutex.
+pub(crate) struct Store {
     paths: StorePaths,
     conn: Connection,
     keying: Keying,
     /// Attachment files, and their master key (kept inside the encrypted database).
-    files: attachments::AttachmentFiles,
+    files: Arc<AttachmentFiles>,
     /// What opening did that the user should hear of.
     notices: Vec<OpenNotice>,
     _lock: fs::File,
 }
 
-/// How long to wait for another holder of the store to let go before reporting `Busy`: long
-/// enough for a closing instance (or a process that forked while holding the lock and has not
-/// yet exec'd) to finish, short enough that a person is not left waiting.
-const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+/// One write transaction (IMMEDIATE), with the time it happens at on the `Locker`'s clock. It
+/// derefs to the connection; `audit` appends to the chain inside it.
+pub(crate) struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    now: i64,
+}
 
-fn lock(paths: &StorePaths) -> Result<fs::File> {
-    let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&paths.lock)?;
-    let started = std::time::Instant::now();
-    loop {
-        match f.try_lock() {
-            Ok(()) => return Ok(f),
-            Err(fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_PATIENCE => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            Err(fs::TryLockError::WouldBlock) => return Err(Error::Busy),
-            Err(fs::TryLockError::Error(e)) => return Err(e.into()),
-        }
+impl Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.tx
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+impl Tx<'_> {
+    /// Milliseconds since the epoch on the `Locker`'s clock: every timestamp this transaction
+    /// writes.
+    pub(crate) fn now(&self) -> i64 {
+        self.now
     }
-    Ok(())
+
+    /// Appends an audit entry in this transaction: it commits, or vanishes, with the change.
+    pub(crate) fn audit(&self, action: &str, subject: Option<&str>, detail: Option<&str>) -> Result<()> {
+        audit::append(&self.tx, self.now, action, subject, detail)
+    }
+
+    /// A savepoint inside this transaction, for one item of a batch.
+    pub(crate) fn savepoint(&mut self) -> Result<rusqlite::Savepoint<'_>> {
+        Ok(self.tx.savepoint()?)
+    }
+}
+
+/// A read-only connection beside the writer (WAL): lists, searches and reads run on it, so they
+/// never wait behind an import, a check or a drain. It sees each write once it commits.
+pub(crate) struct Reader {
+    conn: Connection,
+    files: Arc<AttachmentFiles>,
+    paths: StorePaths,
+    encrypted: bool,
+}
+
+impl Reader {
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn files(&self) -> &Arc<AttachmentFiles> {
+        &self.files
+    }
 }
 
 impl Store {
-    /// Makes a new, empty store in `dir` (created if missing). Refuses if a store is there.
-    pub fn create(dir: &Path, keying: Keying) -> Result<Store> {
+    /// Makes a new, empty store in `dir` (created if missing). Refuses if anything of a store is
+    /// there.
+    pub(crate) fn create(dir: &Path, keying: Keying, now: i64) -> Result<Store> {
         create_private_dir(dir)?;
         let paths = StorePaths::new(dir);
         let lock = lock(&paths)?;
@@ -199,15 +141,15 @@ impl Store {
         if let Some(key) = keying.key() {
             KeyCheck::write(&paths.keycheck, &[key])?;
         }
-        let mut store = Self::finish_open(paths, keying, lock)?;
-        store.audit("store.create", None, None)?;
+        let mut store = Self::finish_open(paths, keying, lock, now)?;
+        store.write(now, |tx| tx.audit("store.create", None, None))?;
         Ok(store)
     }
 
     /// Opens the store in `dir`. A wrong key gives [`Error::WrongKey`] without opening the
     /// database; a damaged one gives [`Error::Corrupt`]; a newer one
     /// [`Error::IncompatibleVersion`]. In all three cases every file is left as it was.
-    pub fn open(dir: &Path, keying: Keying) -> Result<Store> {
+    pub(crate) fn open(dir: &Path, keying: Keying, now: i64) -> Result<Store> {
         let paths = StorePaths::new(dir);
         if !paths.db.exists() {
             let found = paths.parts_present()?;
@@ -221,10 +163,10 @@ impl Store {
             )));
         }
         let lock = lock(&paths)?;
-        Self::finish_open(paths, keying, lock)
+        Self::finish_open(paths, keying, lock, now)
     }
 
-    fn finish_open(paths: StorePaths, keying: Keying, lock: fs::File) -> Result<Store> {
+    fn finish_open(paths: StorePaths, keying: Keying, lock: fs::File, now: i64) -> Result<Store> {
         let kc = match keying.key() {
             Some(key) => {
                 let kc = KeyCheck::read(&paths.keycheck)?;
@@ -277,33 +219,59 @@ impl Store {
             <[u8; 32]>::try_from(master.as_slice())
                 .map_err(|_| Error::Corrupt("the store's attachment key is malformed".into()))?,
         );
-        let files = attachments::AttachmentFiles { dir: paths.attachments.clone(), master };
+        let files = Arc::new(AttachmentFiles { dir: paths.attachments.clone(), master });
         let mut store = Store { paths, conn, keying, files, notices, _lock: lock };
-        store.clean_attachments()?;
+        files::settle_at_open(&store.conn, &store.files)?;
         if let Some(OpenNotice::KeyCheckRewritten { was_damaged }) = store.notices.first().cloned() {
             let detail = if was_damaged { "was=damaged" } else { "was=missing" };
-            store.audit("keycheck.rewritten", None, Some(detail))?;
+            store.write(now, |tx| tx.audit("keycheck.rewritten", None, Some(detail)))?;
         }
         Ok(store)
     }
 
     /// What opening this store did that the user should hear of (empty for a store that
     /// opened as it was left).
-    pub fn notices(&self) -> &[OpenNotice] {
+    pub(crate) fn notices(&self) -> &[OpenNotice] {
         &self.notices
     }
 
     /// The directory this store lives in.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.paths.dir
     }
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
-}
 
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    pub(crate) fn files(&self) -> &Arc<AttachmentFiles> {
+        &self.files
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction stamped `now`, committed if `f` succeeds and
+    /// rolled back whole if it fails (or panics).
+    pub(crate) fn write<T>(&mut self, now: i64, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = Tx { tx, now };
+        let out = f(&mut tx)?;
+        tx.tx.commit()?;
+        Ok(out)
+    }
+
+    /// A new read-only connection to this store (see [`Reader`]).
+    pub(crate) fn reader(&self) -> Result<Reader> {
+        let conn = connection::connect_reader(&self.paths.db, self.keying.key())?;
+        Ok(Reader {
+            conn,
+            files: Arc::clone(&self.files),
+            paths: self.paths.clone(),
+            encrypted: self.keying.key().is_some(),
+        })
+    }
+
+    /// Overwrites the write-ahead log's copies of pages that held deleted data.
+    pub(crate) fn scrub_wal(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
 }

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 impl Store {
     /// Re-encrypts the store under `new_key`. See the module documentation for what holds if
     /// the process dies part way.
-    pub fn rekey(&mut self, new_key: DatabaseKey) -> Result<()> {
+    pub(crate) fn rekey(&mut self, new_key: DatabaseKey, now: i64) -> Result<()> {
         let old = self
             .keying
             .key()
@@ -57,7 +57,7 @@ impl Store {
         self.reconnect(&new_key)?;
         KeyCheck::write(&self.paths.keycheck, &[&new_key])?;
         self.keying = Keying::Key(new_key);
-        self.audit("key.rekey", None, None)
+        self.write(now, |tx| tx.audit("key.rekey", None, None))
     }
 
     fn export_to_next(&self, new_key: &DatabaseKey) -> Result<()> {

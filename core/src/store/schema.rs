@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// Version 2: ABHA enrolment. The backbone's sealing key cached for offline capture, field
 /// workers' sessions, and enrolments (each its own row, its personal details in one column so
@@ -55,6 +55,62 @@ CREATE TABLE enrolments (
 ) STRICT;
 
 CREATE INDEX enrolments_by_state ON enrolments (state, created_at);
+"#
+    };
+}
+
+/// Version 3: the outbox, one queue for every call the backbone must hear (`outbox/`), and the
+/// login pause kept per client id across runs (`network.rs`).
+macro_rules! outbox_tables {
+    () => {
+        r#"
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    request_id      TEXT NOT NULL UNIQUE,
+    lane            TEXT,
+    state           TEXT NOT NULL CHECK (state IN ('waiting', 'wedged')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    reason          TEXT,
+    deadline        INTEGER,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_subject ON outbox (kind, subject);
+CREATE INDEX outbox_lane ON outbox (lane, id) WHERE lane IS NOT NULL;
+
+CREATE TABLE login_pauses (
+    client TEXT PRIMARY KEY,
+    since  INTEGER NOT NULL,
+    until  INTEGER NOT NULL,
+    reason TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"#
+    };
+}
+
+/// From version 2: each queued capture's submission, in flight with its REQUEST-ID on the
+/// enrolment's row, moves onto the outbox with that same REQUEST-ID (so a submission whose
+/// answer was lost is answered, not applied again), its tries and last error; the enrolment rows
+/// keep nothing in flight any more (a submitted one never needed its id again).
+macro_rules! v3_move_submissions {
+    () => {
+        r#"
+INSERT INTO outbox (kind, subject, request_id, lane, state, attempts, next_attempt_at, last_error, created_at,
+    updated_at)
+SELECT 'enrolment.submit', id,
+       coalesce(request_id, (SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a'
+                                    || substr(h, 18, 3) || '-' || substr(h, 21, 12)
+                             FROM (SELECT lower(hex(randomblob(16))) AS h))),
+       NULL, 'waiting', attempts, 0, last_error, created_at, updated_at
+FROM enrolments
+WHERE mode = 'assisted' AND state = 'queued' AND erased_at IS NULL
+ORDER BY created_at, id;
+UPDATE enrolments SET step = NULL, request_id = NULL WHERE mode = 'assisted';
 "#
     };
 }
@@ -146,7 +202,8 @@ CREATE TABLE audit_log (
     hash    BLOB NOT NULL
 ) STRICT;
 "#,
-    enrolment_tables!()
+    enrolment_tables!(),
+    outbox_tables!()
 );
 
 /// One upgrade: from `to - 1` to `to`.
@@ -156,7 +213,10 @@ pub(crate) struct Upgrade {
 }
 
 /// Every upgrade, in order.
-pub(crate) const UPGRADES: &[Upgrade] = &[Upgrade { to: 2, sql: enrolment_tables!() }];
+pub(crate) const UPGRADES: &[Upgrade] = &[
+    Upgrade { to: 2, sql: enrolment_tables!() },
+    Upgrade { to: 3, sql: concat!(outbox_tables!(), v3_move_submissions!()) },
+];
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
@@ -243,8 +303,11 @@ mod tests {
 
     /// Every schema ever released, frozen as it shipped. Add the new file when CURRENT_VERSION
     /// moves on; never edit an old one.
-    const RELEASED: &[(i64, &str)] =
-        &[(1, include_str!("../../tests/schemas/v1.sql")), (2, include_str!("../../tests/schemas/v2.sql"))];
+    const RELEASED: &[(i64, &str)] = &[
+        (1, include_str!("../../tests/schemas/v1.sql")),
+        (2, include_str!("../../tests/schemas/v2.sql")),
+        (3, include_str!("../../tests/schemas/v3.sql")),
+    ];
 
     #[test]
     fn every_released_schema_upgrades_to_exactly_the_fresh_one() {

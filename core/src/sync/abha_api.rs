@@ -10,8 +10,9 @@ use crate::time::iso_utc;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-/// What the backbone says about an ABHA account (from enrolment or the profile route).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// What the backbone says about an ABHA account (from enrolment or the profile route). Every
+/// field identifies the person, so `Debug` prints none of them.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AbhaProfile {
     pub abha_number: String,
     pub abha_address: Option<String>,
@@ -20,6 +21,12 @@ pub struct AbhaProfile {
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, as far as the backbone said.
     pub birth_date: Option<String>,
     pub mobile: Option<String>,
+}
+
+impl std::fmt::Debug for AbhaProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AbhaProfile(<redacted>)")
+    }
 }
 
 /// The answer to an enrolment (by Aadhaar OTP or by demographics).
@@ -47,7 +54,7 @@ pub(crate) struct Demographics<'a> {
 }
 
 fn bad_answer(what: &str) -> Error {
-    Error::Backbone { status: 200, code: format!("unreadable-{what}") }
+    Error::UnreadableAnswer { what: what.into() }
 }
 
 /// `DD-MM-YYYY`, `d/M/yyyy`, `YYYY-MM-DD` or a bare year → `YYYY-MM-DD` / `YYYY`.
@@ -64,7 +71,7 @@ pub(crate) fn normalise_date(s: &str) -> Option<String> {
     crate::time::parse_date(&date).map(|_| date)
 }
 
-fn read_profile(p: &Value) -> Result<AbhaProfile> {
+pub(crate) fn read_profile(p: &Value) -> Result<AbhaProfile> {
     let number = text(p, &["ABHANumber", "abhaNumber", "healthIdNumber"]).ok_or_else(|| bad_answer("profile"))?;
     let abha_number = AbhaNumber::parse(number).map_err(|_| bad_answer("abha-number"))?.dashed();
     let abha_address = text(p, &["preferredAbhaAddress", "healthId", "abhaAddress"])
@@ -93,21 +100,22 @@ fn read_profile(p: &Value) -> Result<AbhaProfile> {
     })
 }
 
-fn read_token(v: &Value) -> Option<Zeroizing<String>> {
+pub(crate) fn read_token(v: &Value) -> Option<Zeroizing<String>> {
     let t = v["tokens"]["token"].as_str().or(v["token"].as_str()).or(v["tokens"]["id_token"].as_str())?;
     Some(Zeroizing::new(t.to_string()))
 }
 
-fn fresh_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// A REQUEST-ID for a call that changes nothing (a read), so it needs no keeping.
+fn fresh_id() -> Result<String> {
+    crate::crypto::random_uid()
 }
 
 impl Backbone {
     /// The key Aadhaar numbers and OTPs are sealed to.
     pub async fn public_key(&self) -> Result<BackboneKey> {
-        let rid = fresh_id();
+        let rid = fresh_id()?;
         let answer = self.call(&Call::get(Base::Abha, "/v3/profile/public/certificate", &rid)).await?;
-        let v = answer.json()?;
+        let v = answer.json("certificate")?;
         let key = text(&v, &["publicKey", "certificate"]).ok_or_else(|| bad_answer("certificate"))?;
         BackboneKey::parse(key).map_err(|_| bad_answer("certificate"))
     }
@@ -131,7 +139,7 @@ impl Backbone {
             body["txnId"] = json!(t);
         }
         let answer = self.call(&Call::post(Base::Abha, "/v3/enrollment/request/otp", rid, body)).await?;
-        Ok(text(&answer.json()?, &["txnId"]).ok_or_else(|| bad_answer("otp"))?.to_string())
+        Ok(text(&answer.json("otp")?, &["txnId"]).ok_or_else(|| bad_answer("otp"))?.to_string())
     }
 
     /// Enrols by Aadhaar OTP.
@@ -147,7 +155,8 @@ impl Backbone {
                 "timeStamp": iso_utc(self.now_ms()), "txnId": txn_id, "otpValue": otp.base64, "mobile": mobile}},
             "consent": {"code": "abha-enrollment", "version": "1.4"},
         });
-        let v = self.call(&Call::post(Base::Abha, "/v3/enrollment/enrol/byAadhaar", rid, body)).await?.json()?;
+        let v =
+            self.call(&Call::post(Base::Abha, "/v3/enrollment/enrol/byAadhaar", rid, body)).await?.json("enrolment")?;
         let profile = read_profile(v.get("ABHAProfile").unwrap_or(&v))?;
         Ok(Enrolled { profile, is_new: v["isNew"].as_bool().unwrap_or(true), token: read_token(&v) })
     }
@@ -159,17 +168,21 @@ impl Backbone {
             "authData": {"authMethods": ["otp"], "otp": {
                 "timeStamp": iso_utc(self.now_ms()), "txnId": txn_id, "otpValue": otp.base64}},
         });
-        let v = self.call(&Call::post(Base::Abha, "/v3/enrollment/auth/byAbdm", rid, body)).await?.json()?;
+        let v =
+            self.call(&Call::post(Base::Abha, "/v3/enrollment/auth/byAbdm", rid, body)).await?.json("verification")?;
+        // A 200 whose `authResult` is not a success is a refusal (a wrong or expired OTP), not a
+        // hiccup: the next OTP goes out as a new request. No `authResult` at all is unreadable.
         match text(&v, &["authResult"]) {
             Some(r) if r.eq_ignore_ascii_case("success") => Ok(()),
-            _ => Err(Error::Backbone { status: 200, code: "mobile-not-verified".into() }),
+            Some(_) => Err(Error::Refused { code: "auth-failed".into() }),
+            None => Err(bad_answer("verification")),
         }
     }
 
     pub(crate) async fn address_suggestions(&self, txn_id: &str) -> Result<Vec<String>> {
-        let rid = fresh_id();
+        let rid = fresh_id()?;
         let call = Call::get(Base::Abha, "/v3/enrollment/enrol/suggestion", &rid).header("TRANSACTION_ID", txn_id);
-        let v = self.call(&call).await?.json()?;
+        let v = self.call(&call).await?.json("suggestions")?;
         let list = v["abhaAddressList"].as_array().ok_or_else(|| bad_answer("suggestions"))?;
         Ok(list.iter().filter_map(Value::as_str).map(str::to_string).collect())
     }
@@ -177,21 +190,24 @@ impl Backbone {
     /// Creates the ABHA address (user part) and returns it in full.
     pub(crate) async fn create_address(&self, rid: &str, txn_id: &str, user_part: &str) -> Result<String> {
         let body = json!({"txnId": txn_id, "abhaAddress": user_part, "preferred": 1});
-        let v = self.call(&Call::post(Base::Abha, "/v3/enrollment/enrol/abha-address", rid, body)).await?.json()?;
+        let v = self
+            .call(&Call::post(Base::Abha, "/v3/enrollment/enrol/abha-address", rid, body))
+            .await?
+            .json("address")?;
         let full =
             text(&v, &["preferredAbhaAddress", "abhaAddress", "healthId"]).ok_or_else(|| bad_answer("address"))?;
         Ok(if full.contains('@') { full.to_string() } else { format!("{full}@{}", self.config().cm_id) })
     }
 
     pub(crate) async fn account(&self, x_token: &str) -> Result<AbhaProfile> {
-        let rid = fresh_id();
+        let rid = fresh_id()?;
         let call = Call::get(Base::Abha, "/v3/profile/account", &rid).header("X-TOKEN", &format!("Bearer {x_token}"));
-        read_profile(&self.call(&call).await?.json()?)
+        read_profile(&self.call(&call).await?.json("profile")?)
     }
 
     /// The ABHA card as PNG.
     pub(crate) async fn abha_card(&self, x_token: &str) -> Result<Vec<u8>> {
-        let rid = fresh_id();
+        let rid = fresh_id()?;
         let call = Call::get(Base::Abha, "/v3/profile/account/abha-card", &rid)
             .header("X-TOKEN", &format!("Bearer {x_token}"));
         let body = self.call(&call).await?.body;
@@ -211,8 +227,10 @@ impl Backbone {
             "consent": {"code": "abha-enrollment", "version": d.consent_version, "language": d.consent_language,
                         "capturedAt": iso_utc(d.consent_at_ms)},
         });
-        let v =
-            self.call(&Call::post(Base::Abha, "/v1/hid/benefit/createHealthId/demo/auth", rid, body)).await?.json()?;
+        let v = self
+            .call(&Call::post(Base::Abha, "/v1/hid/benefit/createHealthId/demo/auth", rid, body))
+            .await?
+            .json("enrolment")?;
         let is_new = v["isNew"].as_bool().or(v["new"].as_bool()).unwrap_or(true);
         Ok(Enrolled { profile: read_profile(&v)?, is_new, token: read_token(&v) })
     }

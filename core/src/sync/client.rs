@@ -1,26 +1,31 @@
-//! The backbone client: one HTTP connection pool, the cached gateway session, ABDM's headers
-//! on every call, and the retry rule that lets a call survive a flaky network without ever
-//! being applied twice.
+//! The backbone client: one HTTP connection pool, the cached gateway session, ABDM's headers on
+//! every call, and the one retry policy (`retry.rs`) for every call, the session call included.
 //!
-//! Retry rule. Every try of a call carries the same `REQUEST-ID`, the backbone's idempotency
-//! key, so a try whose answer was lost is answered again, not applied again. A connection that
-//! fails or drops, a timeout and a 5xx are tried again after a doubling pause; a 429 waits its
-//! `Retry-After`; a rejected token (`900901`, or a 401 with no body) drops the session and
-//! tries again at once with a fresh one. Any other answer is final.
+//! Every try of a call carries the same `REQUEST-ID`, the backbone's idempotency key, so a try
+//! whose answer was lost is answered again, not applied again. A connection that fails or drops,
+//! a timeout and a 5xx are tried again after the policy's pause; a 429 waits its `Retry-After`
+//! (a longer one ends the call as `RateLimited`); a rejected token (`900901`, or a 401 with no
+//! body) drops the session and tries again at once with a fresh one. Any other answer is final.
 //!
 //! Logging in. ABDM locks a client id out for eight minutes after eight refused logins, for
 //! every device that shares it. So a refused login is never retried at once: for
-//! [`LOGIN_REFUSED_PAUSE`] every call fails with `Unauthorized` without reaching the network,
-//! and a login answered 429 waits its `Retry-After` the same way, however many calls are queued.
+//! [`LOGIN_REFUSED_PAUSE`] every call of that client id fails with `Unauthorized` without
+//! reaching the network, and a login answered with a long 429 pauses logging in the same way.
+//! The pause belongs to the client id, not to one `Backbone`: every `Backbone` of this process
+//! with the same gateway and client id shares it, and the `Locker` keeps it in the store so it
+//! holds across restarts of the app (or runs of the CLI).
 
 use super::config::BackboneConfig;
+use super::retry::RetryPolicy;
 use super::wire;
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::time::iso_utc;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -28,7 +33,8 @@ use zeroize::Zeroizing;
 pub struct Backbone {
     http: reqwest::Client,
     config: BackboneConfig,
-    login: tokio::sync::Mutex<Login>,
+    policy: RetryPolicy,
+    session: tokio::sync::Mutex<Option<Session>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -36,38 +42,49 @@ pub struct Backbone {
 /// ABDM's eight-minute lock-out, so a client with a wrong secret never earns one.
 pub const LOGIN_REFUSED_PAUSE: Duration = Duration::from_secs(10 * 60);
 
-/// The gateway session, or why none is being asked for.
-#[derive(Default)]
-struct Login {
-    session: Option<Session>,
-    /// When (the client's clock, ms) logging in was paused, until when, and what calls get
-    /// meanwhile.
-    paused: Option<(i64, i64, Pause)>,
-}
-
-enum Pause {
+/// Why logging in is paused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PauseReason {
     /// The credentials were refused.
     Refused,
     /// The gateway asked for a pause longer than a call may wait (`code` is its error code).
     Throttled { code: String },
 }
 
-impl Pause {
-    fn error(&self) -> Error {
-        match self {
-            Pause::Refused => Error::Unauthorized,
-            Pause::Throttled { code } => Error::Backbone { status: 429, code: code.clone() },
+/// A pause in logging in for one client id: from `since_ms` to `until_ms` on the client's clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LoginPause {
+    pub since_ms: i64,
+    pub until_ms: i64,
+    pub reason: PauseReason,
+}
+
+impl LoginPause {
+    /// Whether it holds at `now`. A clock set back before it began (a cheap phone's wrong date,
+    /// mended) ends it rather than stretching it by however far the clock moved.
+    pub(crate) fn holds_at(&self, now: i64) -> bool {
+        (self.since_ms..self.until_ms).contains(&now)
+    }
+
+    fn error(&self, now: i64) -> Error {
+        match &self.reason {
+            PauseReason::Refused => Error::Unauthorized,
+            PauseReason::Throttled { code } => Error::RateLimited {
+                code: code.clone(),
+                retry_after_s: u64::try_from((self.until_ms - now).max(0) / 1000).unwrap_or(0),
+            },
         }
     }
 }
 
-/// A login that failed, and how long to wait before the next one (none: try at the next call).
-struct LoginFailed {
-    error: Error,
-    pause: Option<(Duration, Pause)>,
+/// The login pauses of this process, by client (`BackboneConfig::client_key`).
+static PAUSES: LazyLock<Mutex<HashMap<String, LoginPause>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn pauses() -> std::sync::MutexGuard<'static, HashMap<String, LoginPause>> {
+    PAUSES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-struct Session {
+pub(crate) struct Session {
     token: Zeroizing<String>,
     expires_at_ms: i64,
     refresh_at_ms: i64,
@@ -75,7 +92,7 @@ struct Session {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Base {
-    /// Sessions (and, as they arrive, consent and health-information calls).
+    /// Sessions.
     Gateway,
     Abha,
 }
@@ -112,20 +129,21 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    pub(crate) fn json(&self) -> Result<Value> {
-        serde_json::from_slice(&self.body)
-            .map_err(|_| Error::Backbone { status: 200, code: "unreadable-answer".into() })
+    /// The answer as JSON; `what` names it in the error if it is not (never its content).
+    pub(crate) fn json(&self, what: &str) -> Result<Value> {
+        serde_json::from_slice(&self.body).map_err(|_| Error::UnreadableAnswer { what: what.into() })
     }
 }
 
 /// What one try came to.
 enum Try {
     Done(Answer),
-    /// Try again after the pause given (or the usual backoff).
+    /// Try again after the pause the backbone asked for, or the policy's.
     Again {
-        after: Option<Duration>,
+        asked: Option<Duration>,
         last: Error,
     },
+    /// The access token was refused: log in again and try at once.
     TokenRejected,
     Final(Error),
 }
@@ -148,44 +166,65 @@ impl Backbone {
             .no_proxy()
             .build()
             .map_err(|_| Error::InvalidInput("the HTTP client could not be set up".into()))?;
-        Ok(Backbone { http, config, login: tokio::sync::Mutex::new(Login::default()), clock })
+        let policy = RetryPolicy::of(&config);
+        Ok(Backbone { http, config, policy, session: tokio::sync::Mutex::new(None), clock })
     }
 
     pub fn config(&self) -> &BackboneConfig {
         &self.config
     }
 
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
 
+    /// The login pause this client id is under, if any (for the store to keep).
+    pub(crate) fn login_pause(&self) -> Option<LoginPause> {
+        pauses().get(&self.config.client_key()).cloned()
+    }
+
+    /// Takes on a pause the store kept from an earlier run, unless a later one is known.
+    pub(crate) fn remember_login_pause(&self, p: LoginPause) {
+        let mut all = pauses();
+        let known = all.entry(self.config.client_key()).or_insert_with(|| p.clone());
+        if p.until_ms > known.until_ms {
+            *known = p;
+        }
+    }
+
     /// Sends `call`, trying again as the module's rule says, and returns the successful answer.
     pub(crate) async fn call(&self, call: &Call<'_>) -> Result<Answer> {
-        let mut pause = self.config.initial_backoff;
-        let mut attempt = 0;
+        self.with_retries(|| async {
+            match self.access_token().await {
+                Ok(token) => self.try_once(call, &token).await,
+                Err(e) => Try::Final(e),
+            }
+        })
+        .await
+    }
+
+    /// The one retry loop: every call, the session call included.
+    async fn with_retries<F, Fut>(&self, mut once: F) -> Result<Answer>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Try>,
+    {
+        let mut failed = 0u32;
         loop {
-            attempt += 1;
-            let token = self.access_token().await?;
-            let (after, last) = match self.try_once(call, &token).await {
+            let (asked, last) = match once().await {
                 Try::Done(answer) => return Ok(answer),
                 Try::Final(e) => return Err(e),
-                // Log in again at once: the next try carries a fresh token.
-                Try::TokenRejected => {
-                    self.drop_session(&token).await;
-                    (Some(Duration::ZERO), Error::Unauthorized)
-                }
-                Try::Again { after, last } => (after, last),
+                Try::TokenRejected => (Some(Duration::ZERO), Error::Unauthorized),
+                Try::Again { asked, last } => (asked, last),
             };
-            if attempt >= self.config.max_attempts {
-                return Err(last);
-            }
-            match after {
-                Some(wait) if wait > self.config.max_retry_after => return Err(last),
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(self.config.max_backoff);
-                }
+            failed += 1;
+            match self.policy.next_try(failed, asked) {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => return Err(last),
             }
         }
     }
@@ -200,27 +239,50 @@ impl Backbone {
         if let Some(body) = &call.body {
             req = req.header("Content-Type", "application/json").body(body.to_string());
         }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => return unsent(&e).map_or(Try::Again { after: None, last: Error::Offline }, Try::Final),
-        };
-        let status = resp.status().as_u16();
-        let retry_after = retry_after(&resp);
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            // The answer broke off: whether the call was applied is unknown, and the same
-            // REQUEST-ID makes asking again safe.
-            Err(_) => return Try::Again { after: None, last: Error::Offline },
+        let (status, asked, body) = match self.exchange(req).await {
+            Ok(answer) => answer,
+            Err(t) => return t,
         };
         match status {
             200..=299 => Try::Done(Answer { body }),
-            401 | 403 if wire::is_token_rejection(status, &body) => Try::TokenRejected,
-            429 => Try::Again {
-                after: Some(retry_after.unwrap_or(self.config.initial_backoff)),
-                last: wire::refusal(status, &body),
+            401 | 403 if wire::is_token_rejection(status, &body) => {
+                self.drop_session(token).await;
+                Try::TokenRejected
+            }
+            429 => match wire::refusal(status, &body) {
+                // Some refusals travel as 429s (too many OTPs): final, not a pause to wait out.
+                e @ (Error::OtpLocked | Error::OtpLimit) => Try::Final(e),
+                _ => Try::Again { asked: Some(asked.unwrap_or(self.policy.initial)), last: rate_limited(&body, asked) },
             },
-            500..=599 => Try::Again { after: None, last: wire::refusal(status, &body) },
+            500..=599 => Try::Again { asked: None, last: wire::refusal(status, &body) },
             _ => Try::Final(wire::refusal(status, &body)),
+        }
+    }
+
+    /// Sends one request and reads its whole answer: (status, `Retry-After`, body), or what the
+    /// try came to when there is no answer to read.
+    async fn exchange(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Try> {
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                // A refused certificate is not mended by trying again; no network may be.
+                return Err(if super::tls::is_certificate_failure(&e) {
+                    Try::Final(Error::UntrustedBackbone)
+                } else {
+                    Try::Again { asked: None, last: Error::Offline }
+                });
+            }
+        };
+        let status = resp.status().as_u16();
+        let asked = retry_after(&resp);
+        match resp.bytes().await {
+            Ok(b) => Ok((status, asked, b.to_vec())),
+            // The answer broke off: whether the call was applied is unknown, and the same
+            // REQUEST-ID makes asking again safe.
+            Err(_) => Err(Try::Again { asked: None, last: Error::Offline }),
         }
     }
 
@@ -246,35 +308,47 @@ impl Backbone {
     }
 
     /// The cached access token, fetched or refreshed when it is missing or close to expiry.
-    /// While logging in is paused, fails at once with the reason, sending nothing.
+    /// While logging in is paused for this client id, fails at once with the reason, sending
+    /// nothing.
     async fn access_token(&self) -> Result<Zeroizing<String>> {
-        let mut login = self.login.lock().await;
+        let mut session = self.session.lock().await;
         let now = self.clock.now_ms();
-        if let Some(s) = login.session.as_ref()
+        if let Some(s) = session.as_ref()
             && now < s.refresh_at_ms
             && now < s.expires_at_ms
         {
             return Ok(s.token.clone());
         }
-        // A clock set back (a cheap phone's wrong date, mended) ends the pause rather than
-        // stretching it by however far the clock moved.
-        if let Some((since, until, why)) = &login.paused
-            && (*since..*until).contains(&now)
+        let key = self.config.client_key();
         {
-            return Err(why.error());
+            let mut all = pauses();
+            match all.get(&key) {
+                Some(p) if p.holds_at(now) => return Err(p.error(now)),
+                Some(_) => {
+                    all.remove(&key);
+                }
+                None => {}
+            }
         }
-        login.paused = None;
         match self.open_session().await {
             Ok(fresh) => {
                 let token = fresh.token.clone();
-                login.session = Some(fresh);
+                *session = Some(fresh);
                 Ok(token)
             }
-            Err(LoginFailed { error, pause }) => {
-                if let Some((wait, why)) = pause {
+            Err(error) => {
+                let since = self.clock.now_ms();
+                let pause = match &error {
+                    Error::Unauthorized => Some((LOGIN_REFUSED_PAUSE, PauseReason::Refused)),
+                    Error::RateLimited { code, retry_after_s } => {
+                        Some((Duration::from_secs(*retry_after_s), PauseReason::Throttled { code: code.clone() }))
+                    }
+                    _ => None,
+                };
+                if let Some((wait, reason)) = pause {
                     let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-                    let since = self.clock.now_ms();
-                    login.paused = Some((since, since.saturating_add(wait_ms), why));
+                    pauses()
+                        .insert(key, LoginPause { since_ms: since, until_ms: since.saturating_add(wait_ms), reason });
                 }
                 Err(error)
             }
@@ -283,100 +357,57 @@ impl Backbone {
 
     /// Forgets `token` if it is still the cached one (another call may have refreshed it).
     async fn drop_session(&self, token: &str) {
-        let mut login = self.login.lock().await;
-        if login.session.as_ref().is_some_and(|s| s.token.as_str() == token) {
-            login.session = None;
+        let mut session = self.session.lock().await;
+        if session.as_ref().is_some_and(|s| s.token.as_str() == token) {
+            *session = None;
         }
     }
 
-    async fn open_session(&self) -> std::result::Result<Session, LoginFailed> {
+    /// The session call, through the same retry loop as every other call. Refused credentials
+    /// come back as `Unauthorized` at once (each refusal counts towards ABDM's lock-out); a long
+    /// 429 as `RateLimited`.
+    async fn open_session(&self) -> Result<Session> {
         let body = json!({
             "clientId": self.config.client_id,
-            "clientSecret": self.config.client_secret,
+            "clientSecret": self.config.client_secret.as_str(),
             "grantType": "client_credentials",
-        });
+        })
+        .to_string();
         let url = self.url(Base::Gateway, "/gateway/v3/sessions");
-        let now_only = |error| LoginFailed { error, pause: None };
-        let mut pause = self.config.initial_backoff;
-        for attempt in 1..=self.config.max_attempts {
-            let request_id = uuid::Uuid::new_v4().to_string();
-            let sent = self
-                .http
-                .post(&url)
-                .headers(self.common_headers(&request_id))
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await;
-            let (transient, asked_wait) = match sent {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let asked_wait = retry_after(&resp);
-                    let bytes = resp.bytes().await.map(|b| b.to_vec());
-                    match (status, bytes) {
-                        (200..=299, Ok(b)) => return self.read_session(&b).map_err(now_only),
-                        // Refused credentials stay refused until someone changes them, and
-                        // each refusal counts towards ABDM's lock-out: pause logging in.
-                        (400..=499, Ok(b)) if status != 429 => {
-                            let refused = status == 401 || wire::is_token_rejection(status, &b);
-                            return Err(if refused {
-                                LoginFailed {
-                                    error: Error::Unauthorized,
-                                    pause: Some((LOGIN_REFUSED_PAUSE, Pause::Refused)),
-                                }
-                            } else {
-                                now_only(wire::refusal(status, &b))
-                            });
-                        }
-                        (429, Ok(b)) => {
-                            let wait = asked_wait.unwrap_or(self.config.initial_backoff);
-                            if wait > self.config.max_retry_after || attempt == self.config.max_attempts {
-                                let code = wire::error_code(&b).unwrap_or_else(|| "none".into());
-                                return Err(LoginFailed {
-                                    error: Error::Backbone { status, code: code.clone() },
-                                    pause: Some((wait, Pause::Throttled { code })),
-                                });
-                            }
-                            (wire::refusal(status, &b), asked_wait)
-                        }
-                        (_, Ok(b)) => (wire::refusal(status, &b), None),
-                        (_, Err(_)) => (Error::Offline, None),
-                    }
+        let answer = self
+            .with_retries(|| async {
+                let request_id = match crate::crypto::random_uid() {
+                    Ok(id) => id,
+                    Err(e) => return Try::Final(e),
+                };
+                let req = self
+                    .http
+                    .post(&url)
+                    .headers(self.common_headers(&request_id))
+                    .header("Content-Type", "application/json")
+                    .body(body.clone());
+                let (status, asked, answer) = match self.exchange(req).await {
+                    Ok(a) => a,
+                    Err(t) => return t,
+                };
+                match status {
+                    200..=299 => Try::Done(Answer { body: answer }),
+                    401 => Try::Final(Error::Unauthorized),
+                    429 => Try::Again {
+                        asked: Some(asked.unwrap_or(self.policy.initial)),
+                        last: rate_limited(&answer, asked),
+                    },
+                    400..=499 if wire::is_token_rejection(status, &answer) => Try::Final(Error::Unauthorized),
+                    400..=499 => Try::Final(wire::refusal(status, &answer)),
+                    _ => Try::Again { asked: None, last: wire::refusal(status, &answer) },
                 }
-                Err(e) => match unsent(&e) {
-                    Some(final_error) => return Err(now_only(final_error)),
-                    None => (Error::Offline, None),
-                },
-            };
-            if attempt == self.config.max_attempts {
-                return Err(now_only(transient));
-            }
-            match asked_wait {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(self.config.max_backoff);
-                }
-            }
-        }
-        Err(now_only(Error::Offline))
+            })
+            .await?;
+        self.read_session(&answer.body)
     }
 
     fn read_session(&self, body: &[u8]) -> Result<Session> {
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| Error::Backbone { status: 200, code: "unreadable-session".into() })?;
-        let token = wire::text(&v, &["accessToken", "access_token"])
-            .ok_or_else(|| Error::Backbone { status: 200, code: "session-without-token".into() })?;
-        let lifetime_s = v.get("expiresIn").or_else(|| v.get("expires_in")).and_then(Value::as_i64).unwrap_or(600);
-        let lifetime_ms = lifetime_s.max(1) * 1000;
-        let now = self.clock.now_ms();
-        // Refresh with a tenth of the lifetime (at least a minute, for slow networks) to spare.
-        let margin = (lifetime_ms / 10).max(60_000).min(lifetime_ms / 2);
-        Ok(Session {
-            token: Zeroizing::new(token.to_string()),
-            expires_at_ms: now + lifetime_ms,
-            refresh_at_ms: now + lifetime_ms - margin,
-        })
+        read_session(body, self.clock.now_ms())
     }
 }
 
@@ -384,6 +415,22 @@ impl std::fmt::Debug for Backbone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backbone").field("config", &self.config).finish_non_exhaustive()
     }
+}
+
+/// A session answer read at `now`: its token, and when to refresh it (a tenth of its lifetime,
+/// at least a minute, for slow networks, before it expires).
+pub(crate) fn read_session(body: &[u8], now: i64) -> Result<Session> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| Error::UnreadableAnswer { what: "session".into() })?;
+    let token = wire::text(&v, &["accessToken", "access_token"])
+        .ok_or_else(|| Error::UnreadableAnswer { what: "session".into() })?;
+    let lifetime_s = v.get("expiresIn").or_else(|| v.get("expires_in")).and_then(Value::as_i64).unwrap_or(600);
+    let lifetime_ms = lifetime_s.clamp(1, 365 * 86_400) * 1000;
+    let margin = (lifetime_ms / 10).max(60_000).min(lifetime_ms / 2);
+    Ok(Session {
+        token: Zeroizing::new(token.to_string()),
+        expires_at_ms: now.saturating_add(lifetime_ms),
+        refresh_at_ms: now.saturating_add(lifetime_ms - margin),
+    })
 }
 
 /// The `Retry-After` of an answer, in seconds (the form ABDM uses).
@@ -395,8 +442,35 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// A request that could not be sent for a reason trying again will not mend: the server's
-/// certificate was refused. `None` for everything else (no network, timeouts, resets).
-fn unsent(e: &reqwest::Error) -> Option<Error> {
-    super::tls::is_certificate_failure(e).then_some(Error::UntrustedBackbone)
+/// A 429 as the error a call that cannot wait it out ends with.
+fn rate_limited(body: &[u8], asked: Option<Duration>) -> Error {
+    Error::RateLimited {
+        code: wire::error_code(body).unwrap_or_else(|| "none".into()),
+        retry_after_s: asked.map_or(1, |d| d.as_secs().max(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_lifetime_of_any_size_neither_overflows_nor_expires_before_it_is_used() {
+        for (body, now) in [
+            (r#"{"accessToken":"t","expiresIn":9223372036854775807}"#, 1_700_000_000_000),
+            (r#"{"accessToken":"t","expiresIn":-5}"#, 1_700_000_000_000),
+            (r#"{"accessToken":"t","expiresIn":1200}"#, i64::MAX - 1),
+        ] {
+            let s = read_session(body.as_bytes(), now).unwrap();
+            assert!(s.refresh_at_ms <= s.expires_at_ms && s.expires_at_ms >= now.min(i64::MAX - 1), "{body}");
+        }
+        assert!(matches!(read_session(b"{}", 0), Err(Error::UnreadableAnswer { .. })));
+    }
+
+    #[test]
+    fn a_pause_ends_when_the_clock_is_set_back_before_it_began() {
+        let p = LoginPause { since_ms: 1000, until_ms: 5000, reason: PauseReason::Refused };
+        assert!(p.holds_at(1000) && p.holds_at(4999));
+        assert!(!p.holds_at(999) && !p.holds_at(5000));
+    }
 }

@@ -1,19 +1,29 @@
 //! Where the backbone is and who we are to it: configuration, never constants, so the same
 //! client talks to our loopback sandbox, ABDM's public sandbox and production.
+//!
+//! ABDM puts its services on different hosts (PROTOCOL.md: "Hosts differ per service"): the
+//! gateway, the ABHA service, the consent manager (`{hiecm}`) and the PHR app's QR host are each
+//! their own setting, never derived from one another. [`Preset`] fills them in for ABDM's
+//! sandbox or for `locker-sandbox`; credentials are always the caller's to give.
 
 use crate::error::{Error, Result};
 use std::fmt;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 #[derive(Clone)]
 pub struct BackboneConfig {
-    /// Base of the gateway: sessions are at `{gateway_url}/gateway/v3/sessions`
-    /// (ABDM's sandbox: `https://dev.abdm.gov.in/api/hiecm`).
+    /// Base of the gateway: sessions are at `{gateway_url}/gateway/v3/sessions`.
     pub gateway_url: String,
-    /// Base of the ABHA service (ABDM's sandbox: `https://abhasbx.abdm.gov.in/abha/api`).
+    /// Base of the ABHA service (`…/abha/api`).
     pub abha_url: String,
+    /// Base of the consent manager, `{hiecm}`: consent, Scan & Share, linking, data flow.
+    pub hiecm_url: String,
+    /// The PHR app's host, as facility QR codes carry it (`https://phrsbx.abdm.gov.in`).
+    pub phr_url: String,
     pub client_id: String,
-    pub client_secret: String,
+    /// Never printed: `Debug` leaves it out, and it is wiped when the configuration is dropped.
+    pub client_secret: Zeroizing<String>,
     /// `X-CM-ID`: `sbx` in the sandbox, `abdm` in production; also the ABHA address suffix.
     pub cm_id: String,
     /// Time allowed to open a connection.
@@ -26,7 +36,7 @@ pub struct BackboneConfig {
     /// The longest `Retry-After` honoured within one call; a longer one ends the call (the
     /// work stays queued for the next drain).
     pub max_retry_after: Duration,
-    /// First pause between tries; it doubles on each retry up to `max_backoff`.
+    /// First pause between tries; it doubles on each retry up to `max_backoff` (jittered).
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
     /// Keys the backbone's certificate chain must pass through, each `sha256/<base64>` of a
@@ -39,17 +49,42 @@ pub struct BackboneConfig {
     pub extra_roots_pem: String,
 }
 
+/// A known deployment, to fill in the addresses and the CM id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// ABDM's public sandbox: the gateway and the consent manager at `dev.abdm.gov.in/api/hiecm`,
+    /// the ABHA service at `abhasbx.abdm.gov.in/abha/api`, the PHR app at `phrsbx.abdm.gov.in`,
+    /// `X-CM-ID: sbx` (sources: NHA-ABDM/ABDM-wrapper, 10bedicu/care_abdm).
+    AbdmSandbox,
+    /// `locker-sandbox` at `base` (e.g. `http://127.0.0.1:8080`): the gateway at `base`, the ABHA
+    /// service at `base/abha/api`, the consent manager at `base/api/hiecm`, the PHR app at `base`.
+    Local { base: String },
+}
+
 impl BackboneConfig {
-    /// A backbone whose gateway is at `base` and ABHA service at `base/abha/api`, with the
-    /// sandbox's client credentials: how `locker-sandbox` is laid out.
-    pub fn sandbox(base: &str) -> BackboneConfig {
-        let base = base.trim_end_matches('/');
+    /// A configuration for `preset` with these credentials and the default timeouts and retries.
+    pub fn preset(preset: &Preset, client_id: &str, client_secret: &str) -> BackboneConfig {
+        let (gateway, abha, hiecm, phr, cm) = match preset {
+            Preset::AbdmSandbox => (
+                "https://dev.abdm.gov.in/api/hiecm".to_string(),
+                "https://abhasbx.abdm.gov.in/abha/api".to_string(),
+                "https://dev.abdm.gov.in/api/hiecm".to_string(),
+                "https://phrsbx.abdm.gov.in".to_string(),
+                "sbx",
+            ),
+            Preset::Local { base } => {
+                let base = base.trim_end_matches('/');
+                (base.to_string(), format!("{base}/abha/api"), format!("{base}/api/hiecm"), base.to_string(), "sbx")
+            }
+        };
         BackboneConfig {
-            gateway_url: base.to_string(),
-            abha_url: format!("{base}/abha/api"),
-            client_id: "healthlocker-sandbox".into(),
-            client_secret: "sandbox-secret".into(),
-            cm_id: "sbx".into(),
+            gateway_url: gateway,
+            abha_url: abha,
+            hiecm_url: hiecm,
+            phr_url: phr,
+            client_id: client_id.to_string(),
+            client_secret: Zeroizing::new(client_secret.to_string()),
+            cm_id: cm.into(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             max_attempts: 6,
@@ -61,11 +96,16 @@ impl BackboneConfig {
         }
     }
 
+    /// `locker-sandbox` at `base`, with these credentials ([`Preset::Local`]).
+    pub fn local(base: &str, client_id: &str, client_secret: &str) -> BackboneConfig {
+        BackboneConfig::preset(&Preset::Local { base: base.to_string() }, client_id, client_secret)
+    }
+
     /// Refuses what would make the client unsafe or useless: plain HTTP beyond this machine,
-    /// a URL that is not HTTP at all, no tries, no timeouts. Pins and roots are read (and
-    /// refused when unreadable) where the TLS setup is made, `tls::client_config`.
+    /// a URL that is not HTTP at all, no credentials, no tries, no timeouts. Pins and roots are
+    /// read (and refused when unreadable) where the TLS setup is made, `tls::client_config`.
     pub(crate) fn validate(&self) -> Result<()> {
-        for url in [&self.gateway_url, &self.abha_url] {
+        for url in [&self.gateway_url, &self.abha_url, &self.hiecm_url, &self.phr_url] {
             let parsed = reqwest::Url::parse(url)
                 .map_err(|_| Error::InvalidInput("a backbone URL is not a valid URL".into()))?;
             match parsed.scheme() {
@@ -78,6 +118,9 @@ impl BackboneConfig {
                 _ => return Err(Error::InvalidInput("a backbone URL must be HTTPS".into())),
             }
         }
+        if self.client_id.trim().is_empty() || self.client_secret.is_empty() {
+            return Err(Error::InvalidInput("the client id and secret ABDM issued are needed".into()));
+        }
         if self.max_attempts == 0 || self.connect_timeout.is_zero() || self.read_timeout.is_zero() {
             return Err(Error::InvalidInput("attempts and timeouts must be above zero".into()));
         }
@@ -85,6 +128,16 @@ impl BackboneConfig {
             return Err(Error::InvalidInput("the CM id is letters and digits".into()));
         }
         Ok(())
+    }
+
+    /// Names this client to the login pause (`client.rs`): its gateway and client id, hashed,
+    /// so a stored pause says nothing of either.
+    pub(crate) fn client_key(&self) -> String {
+        let d = ring::digest::digest(
+            &ring::digest::SHA256,
+            format!("{}\u{0}{}", self.gateway_url.trim_end_matches('/'), self.client_id).as_bytes(),
+        );
+        hex::encode(&d.as_ref()[..16])
     }
 }
 
@@ -99,6 +152,8 @@ impl fmt::Debug for BackboneConfig {
         f.debug_struct("BackboneConfig")
             .field("gateway_url", &self.gateway_url)
             .field("abha_url", &self.abha_url)
+            .field("hiecm_url", &self.hiecm_url)
+            .field("phr_url", &self.phr_url)
             .field("client_id", &self.client_id)
             .field("cm_id", &self.cm_id)
             .field("pinned_keys", &self.pinned_keys)
@@ -111,8 +166,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_http_only_on_loopback() {
-        let mut c = BackboneConfig::sandbox("http://127.0.0.1:8080");
+    fn plain_http_only_on_loopback_and_credentials_are_required() {
+        let mut c = BackboneConfig::local("http://127.0.0.1:8080", "id", "sandbox-secret");
         assert!(c.validate().is_ok());
         c.abha_url = "http://abhasbx.abdm.gov.in/abha/api".into();
         assert!(matches!(c.validate(), Err(Error::InvalidInput(_))));
@@ -121,5 +176,23 @@ mod tests {
         c.gateway_url = "ftp://x".into();
         assert!(c.validate().is_err());
         assert!(!format!("{c:?}").contains("sandbox-secret"));
+        let none = BackboneConfig::local("http://127.0.0.1:8080", "id", "");
+        assert!(matches!(none.validate(), Err(Error::InvalidInput(_))));
+    }
+
+    #[test]
+    fn abdms_sandbox_keeps_each_service_on_its_own_host() {
+        let c = BackboneConfig::preset(&Preset::AbdmSandbox, "id", "secret");
+        assert!(c.validate().is_ok());
+        assert_eq!(c.gateway_url, "https://dev.abdm.gov.in/api/hiecm");
+        assert_eq!(c.abha_url, "https://abhasbx.abdm.gov.in/abha/api");
+        assert_eq!(c.phr_url, "https://phrsbx.abdm.gov.in");
+        assert_eq!(c.cm_id, "sbx");
+        let l = BackboneConfig::local("http://127.0.0.1:9/", "id", "s");
+        assert_eq!(
+            (l.abha_url.as_str(), l.hiecm_url.as_str()),
+            ("http://127.0.0.1:9/abha/api", "http://127.0.0.1:9/api/hiecm")
+        );
+        assert_ne!(c.client_key(), BackboneConfig::preset(&Preset::AbdmSandbox, "other", "secret").client_key());
     }
 }

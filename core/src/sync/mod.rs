@@ -4,10 +4,12 @@
 pub mod abha_api;
 pub mod client;
 pub mod config;
+pub mod retry;
 pub mod tls;
 pub(crate) mod wire;
 
 pub use abha_api::AbhaProfile;
 pub use client::Backbone;
-pub use config::BackboneConfig;
+pub use config::{BackboneConfig, Preset};
+pub use retry::{Disposition, classify};
 pub use tls::{pin_of_certificate, pin_of_spki};

@@ -18,7 +18,15 @@ pub(crate) fn error_code(body: &[u8]) -> Option<String> {
         },
     )?;
     let code = code.trim().trim_end_matches(':').trim_end();
-    (!code.is_empty()).then(|| code.to_string())
+    safe_code(code)
+}
+
+/// A code as the backbone sent it, cut to what is safe to store and show: `[A-Za-z0-9-]`, at
+/// most 32 characters (up to the first character outside that set). A code is an identifier,
+/// never a place for a name or a number to travel through to our logs.
+pub(crate) fn safe_code(code: &str) -> Option<String> {
+    let cut: String = code.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').take(32).collect();
+    (!cut.is_empty()).then_some(cut)
 }
 
 fn error_message(body: &[u8]) -> String {
@@ -79,6 +87,12 @@ mod tests {
         assert_eq!(error_code(br#"{"code":900901}"#).as_deref(), Some("900901"));
         assert_eq!(error_code(b""), None);
         assert_eq!(error_code(b"<html>"), None);
+        // Anything beyond an identifier is cut off before it is stored or shown.
+        assert_eq!(error_code(br#"{"code":"ABDM-1115 Ravi Kumar 9876543210"}"#).as_deref(), Some("ABDM-1115"));
+        assert_eq!(error_code(br#"{"code":"ABDM_1\n<script>"}"#).as_deref(), Some("ABDM"));
+        let long = format!(r#"{{"code":"{}"}}"#, "A".repeat(100));
+        assert_eq!(error_code(long.as_bytes()).map(|c| c.len()), Some(32));
+        assert_eq!(error_code(r#"{"code":"été"}"#.as_bytes()), None);
     }
 
     #[test]

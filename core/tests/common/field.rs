@@ -18,21 +18,26 @@ pub fn fast(mut c: BackboneConfig) -> BackboneConfig {
     c
 }
 
+/// The sandbox's own client credentials (`SandboxConfig::default`), at `url`.
+pub fn sandbox_config(url: &str) -> BackboneConfig {
+    BackboneConfig::local(url, "healthlocker-sandbox", "sandbox-secret")
+}
+
 pub fn backbone(sb: &Sandbox) -> Backbone {
-    Backbone::new(fast(BackboneConfig::sandbox(&sb.url()))).unwrap()
+    Backbone::new(fast(sandbox_config(&sb.url()))).unwrap()
 }
 
 /// The sandbox's backbone as a device with an out-of-date client secret is configured for it.
 pub fn stale_secret(sb: &Sandbox) -> BackboneConfig {
-    let mut c = fast(BackboneConfig::sandbox(&sb.url()));
-    c.client_secret = "a-secret-from-last-year".into();
+    let mut c = fast(sandbox_config(&sb.url()));
+    c.client_secret = zeroize::Zeroizing::new("a-secret-from-last-year".to_string());
     c
 }
 
 /// A backbone that cannot be reached: a loopback port nobody listens on.
 pub fn unreachable() -> Backbone {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut c = fast(BackboneConfig::sandbox(&format!("http://127.0.0.1:{port}")));
+    let mut c = fast(sandbox_config(&format!("http://127.0.0.1:{port}")));
     c.max_attempts = 2;
     Backbone::new(c).unwrap()
 }

@@ -3,7 +3,7 @@
 
 pub mod field;
 
-use locker_core::{DatabaseKey, Gender, Locker, NewProfile, Profile, Store, store::Keying};
+use locker_core::{DatabaseKey, Gender, Locker, NewProfile, Profile};
 use ring::digest::{SHA256, digest};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,16 +36,10 @@ pub fn member(name: &str, relation: &str) -> NewProfile {
     }
 }
 
-/// A new store with its owner.
-pub fn store_with_owner(dir: &Path, key: &DatabaseKey) -> (Store, Profile) {
-    let mut s = Store::create(dir, Keying::Key(key.clone())).unwrap();
-    let p = s.add_profile(&owner()).unwrap();
-    (s, p)
-}
-
+/// A new store in `dir` with its owner.
 pub fn locker_with_owner(dir: &Path, key: &DatabaseKey) -> (Locker, Profile) {
     let l = Locker::create(dir, key.clone()).unwrap();
-    let p = l.store().unwrap().add_profile(&owner()).unwrap();
+    let p = l.profiles().add(&owner()).unwrap();
     (l, p)
 }
 

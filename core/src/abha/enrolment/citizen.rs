@@ -5,7 +5,7 @@
 
 use crate::abha::personal::Mobile;
 use crate::error::{Error, Result};
-use crate::store::Gender;
+use crate::profiles::Gender;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use zeroize::Zeroize;

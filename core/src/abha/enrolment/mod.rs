@@ -4,25 +4,35 @@
 //! - **Online** (`online.rs`): the citizen's own phone. Aadhaar OTP → enrol → mobile
 //!   verification (when the mobile differs from the Aadhaar-linked one) → ABHA address → the
 //!   profile saved with its ABHA number and address, and the ABHA card kept as an attachment.
+//!   Each step is a call the person waits on, sent at once; it is recorded as in flight (its
+//!   step and REQUEST-ID) before it is sent, so a retried or resumed step goes out with the same
+//!   REQUEST-ID and the backbone answers it without applying it twice.
 //! - **Assisted** (`assisted.rs`): a field worker's session captures many citizens, online or
-//!   not; each capture is sealed at once and queued, submitted by demographic enrolment when a
-//!   network appears, reconciled, handed over, and then erased from the device.
+//!   not; each capture is sealed at once and its submission queued on the outbox in the same
+//!   transaction. The outbox delivers it (`submit.rs` builds the call and records the answer);
+//!   the citizen's ABHA is handed over, and then their details are erased from the device.
 //!
-//! Every backbone call an enrolment makes is recorded as in flight (`step` and its REQUEST-ID)
-//! before it is sent. Resumed after a crash or a dropped connection, the same call goes out
-//! with the same REQUEST-ID, and the backbone answers it without applying it twice.
+//! The state machine lives here; delivery is the outbox's, with its one retry policy and one
+//! classification of failures.
 
 mod assisted;
 mod citizen;
 mod online;
+mod rows;
+pub(crate) mod submit;
 
 pub use assisted::{ConsentCapture, SubmitReport};
 pub use citizen::CitizenDetails;
+pub use rows::WorkerSession;
 
+use crate::Locker;
 use crate::error::{Error, Result};
-use crate::store::enrolments::EnrolmentRow;
-use crate::sync::AbhaProfile;
+use crate::outbox::{ItemKind, OutboxItem, queue};
+use crate::sync::{AbhaProfile, Backbone};
+use rows::{EnrolmentRow, Erasure};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
 use zeroize::Zeroizing;
 
 /// Seven days: how long a citizen's details may stay on a device when they could not be
@@ -35,6 +45,21 @@ pub enum EnrolmentMode {
     Online,
     Assisted,
 }
+
+impl EnrolmentMode {
+    pub fn code(self) -> &'static str {
+        match self {
+            EnrolmentMode::Online => "online",
+            EnrolmentMode::Assisted => "assisted",
+        }
+    }
+
+    pub(crate) fn from_code(s: &str) -> Option<EnrolmentMode> {
+        [EnrolmentMode::Online, EnrolmentMode::Assisted].into_iter().find(|m| m.code() == s)
+    }
+}
+
+crate::store::sql_enum::stored_as_text!(EnrolmentMode);
 
 /// Where an enrolment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +79,7 @@ pub enum EnrolmentState {
     AddressCreated,
     /// Online: the profile is saved; nothing personal is left in the enrolment.
     Done,
-    /// Assisted: captured and sealed, waiting for a network.
+    /// Assisted: captured and sealed, its submission waiting in the outbox.
     Queued,
     /// Assisted: the backbone answered with an ABHA; to be handed over to the citizen.
     Submitted,
@@ -104,13 +129,12 @@ impl EnrolmentState {
         }
     }
 
-    pub(crate) fn from_code(s: &str) -> Result<EnrolmentState> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.code() == s)
-            .ok_or_else(|| Error::Corrupt("an enrolment has an unknown state".into()))
+    pub(crate) fn from_code(s: &str) -> Option<EnrolmentState> {
+        Self::ALL.into_iter().find(|st| st.code() == s)
     }
 }
+
+crate::store::sql_enum::stored_as_text!(EnrolmentState);
 
 /// What the backbone made of an enrolment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,13 +159,16 @@ impl EnrolmentOutcome {
         }
     }
 
-    fn from_code(s: &str) -> Option<EnrolmentOutcome> {
+    pub(crate) fn from_code(s: &str) -> Option<EnrolmentOutcome> {
         [Self::Created, Self::AlreadyExisted, Self::Rejected, Self::Expired].into_iter().find(|o| o.code() == s)
     }
 }
 
-/// An enrolment as the app shows it. The personal fields are `None` once erased.
-#[derive(Clone, Debug, PartialEq, Eq)]
+crate::store::sql_enum::stored_as_text!(EnrolmentOutcome);
+
+/// An enrolment as the app shows it. The personal fields are `None` once erased; `Debug` shows
+/// none of them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Enrolment {
     pub id: String,
     pub mode: EnrolmentMode,
@@ -151,7 +178,7 @@ pub struct Enrolment {
     pub updated_at_ms: i64,
     /// When the device erases this enrolment's personal details if it is still here.
     pub erase_after_ms: Option<i64>,
-    /// Submission tries that failed for want of a network or a healthy backbone.
+    /// Tries that failed for want of a network or a healthy backbone.
     pub attempts: u32,
     /// The last such failure, as a code (never personal data).
     pub last_error: Option<String>,
@@ -168,6 +195,18 @@ pub struct Enrolment {
     /// Online: the backbone's transaction id for the OTPs in progress (not personal data).
     pub transaction_id: Option<String>,
     pub erased: bool,
+}
+
+impl fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("id", &self.id)
+            .field("mode", &self.mode)
+            .field("state", &self.state)
+            .field("outcome", &self.outcome)
+            .field("erased", &self.erased)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything personal an enrolment holds, in whichever mode; kept in the row's `personal`
@@ -232,98 +271,39 @@ impl Personal {
     }
 }
 
-/// True for failures that say nothing about the enrolment itself (no network, a backbone in
-/// trouble, a session problem): the step stays in flight with its REQUEST-ID.
-pub(crate) fn is_transient(e: &Error) -> bool {
-    match e {
-        // An untrusted certificate is the network's fault (a captive portal, an intercepting
-        // proxy), not the citizen's: the work waits for a network that reaches the backbone.
-        Error::Offline | Error::Unauthorized | Error::UntrustedBackbone => true,
-        Error::Backbone { status, .. } => *status == 429 || *status >= 500 || *status == 200,
-        _ => false,
-    }
-}
-
-/// True for transient failures that say nothing about the citizen and would meet every other
-/// queued enrolment too: no network, a server that is not the backbone, our own credentials
-/// refused (each refused login counts towards ABDM's lock-out), or the backbone asking for a
-/// pause longer than a call waits. A drain stops sending at the first.
-pub(crate) fn halts_the_queue(e: &Error) -> bool {
-    matches!(e, Error::Offline | Error::UntrustedBackbone | Error::Unauthorized | Error::Backbone { status: 429, .. })
-}
-
-/// A short code for a failure, for `last_error` (never personal data).
-pub(crate) fn error_code(e: &Error) -> String {
-    match e {
-        Error::Offline => "offline".into(),
-        Error::UntrustedBackbone => "untrusted-backbone".into(),
-        Error::Unauthorized => "unauthorized".into(),
-        Error::Backbone { status, code } => format!("http-{status}:{code}"),
-        other => format!("{other}"),
-    }
-}
-
-impl EnrolmentRow {
-    pub(crate) fn state(&self) -> Result<EnrolmentState> {
-        EnrolmentState::from_code(&self.state)
-    }
-
-    pub(crate) fn set_state(&mut self, s: EnrolmentState) {
-        self.state = s.code().to_string();
-    }
-
-    pub(crate) fn expect_state(&self, allowed: &[EnrolmentState]) -> Result<EnrolmentState> {
-        let s = self.state()?;
-        if allowed.contains(&s) { Ok(s) } else { Err(Error::WrongStep { state: s }) }
-    }
-
-    /// The REQUEST-ID for `step`: the one already in flight for that step, or a fresh one.
-    pub(crate) fn begin_step(&mut self, step: &str) -> String {
-        match (&self.step, &self.request_id) {
-            (Some(s), Some(id)) if s == step => id.clone(),
-            _ => {
-                let id = uuid::Uuid::new_v4().to_string();
-                self.step = Some(step.to_string());
-                self.request_id = Some(id.clone());
-                id
-            }
-        }
-    }
-
-    pub(crate) fn end_step(&mut self) {
-        self.step = None;
-        self.request_id = None;
-    }
-
-    pub(crate) fn view(&self) -> Result<Enrolment> {
-        let personal = self.personal.as_ref().map(|_| Personal::read(self)).transpose()?;
-        let profile = personal.as_ref().and_then(|p| p.profile.as_ref());
-        let name = personal
-            .as_ref()
-            .and_then(|p| p.details.as_ref().map(|d| d.name.clone()))
-            .or_else(|| profile.map(|p| p.name.clone()).filter(|n| !n.is_empty()));
-        Ok(Enrolment {
-            id: self.id.clone(),
-            mode: if self.mode == "online" { EnrolmentMode::Online } else { EnrolmentMode::Assisted },
-            state: self.state()?,
-            session_id: self.session_id.clone(),
-            created_at_ms: self.created_at,
-            updated_at_ms: self.updated_at,
-            erase_after_ms: self.erase_after,
-            attempts: self.attempts.max(0) as u32,
-            last_error: self.last_error.clone(),
-            outcome: self.outcome.as_deref().and_then(EnrolmentOutcome::from_code),
-            reason: self.reason.clone(),
-            consent_language: self.consent_language.clone(),
-            consent_version: self.consent_version.clone(),
-            consent_at_ms: self.consent_at,
-            name,
-            abha_number: profile.map(|p| p.abha_number.clone()),
-            abha_address: profile.and_then(|p| p.abha_address.clone()),
-            transaction_id: personal.as_ref().and_then(|p| p.txn_id.clone()),
-            erased: self.erased_at.is_some(),
-        })
-    }
+/// An enrolment as the app shows it; an assisted one's tries are its outbox item's.
+pub(crate) fn view(row: &EnrolmentRow, item: Option<&OutboxItem>) -> Result<Enrolment> {
+    let personal = row.personal.as_ref().map(|_| Personal::read(row)).transpose()?;
+    let profile = personal.as_ref().and_then(|p| p.profile.as_ref());
+    let name = personal
+        .as_ref()
+        .and_then(|p| p.details.as_ref().map(|d| d.name.clone()))
+        .or_else(|| profile.map(|p| p.name.clone()).filter(|n| !n.is_empty()));
+    let (attempts, last_error) = match item {
+        Some(i) => (i.attempts, i.last_error.clone()),
+        None => (row.attempts.max(0) as u32, row.last_error.clone()),
+    };
+    Ok(Enrolment {
+        id: row.id.clone(),
+        mode: row.mode,
+        state: row.state,
+        session_id: row.session_id.clone(),
+        created_at_ms: row.created_at,
+        updated_at_ms: row.updated_at,
+        erase_after_ms: row.erase_after,
+        attempts,
+        last_error,
+        outcome: row.outcome,
+        reason: row.reason.clone(),
+        consent_language: row.consent_language.clone(),
+        consent_version: row.consent_version.clone(),
+        consent_at_ms: row.consent_at,
+        name,
+        abha_number: profile.map(|p| p.abha_number.clone()),
+        abha_address: profile.and_then(|p| p.abha_address.clone()),
+        transaction_id: personal.as_ref().and_then(|p| p.txn_id.clone()),
+        erased: row.erased_at.is_some(),
+    })
 }
 
 /// Which enrolments to list.
@@ -335,61 +315,89 @@ pub struct EnrolmentFilter {
     pub pending_only: bool,
 }
 
-impl crate::Locker {
+/// ABHA enrolment: the room [`Locker::enrolment`] hands out. Online steps are in `online.rs`,
+/// a field worker's in `assisted.rs`.
+pub struct Enrolments<'a>(pub(crate) &'a Locker);
+
+impl Enrolments<'_> {
     /// One enrolment.
-    pub fn enrolment(&self, id: &str) -> Result<Enrolment> {
-        self.store()?.enrolment_row(id)?.view()
+    pub fn get(&self, id: &str) -> Result<Enrolment> {
+        self.0.read(|r| {
+            let row = rows::get(r.conn(), id)?;
+            let item = queue::for_subject(r.conn(), ItemKind::EnrolmentSubmit, id)?;
+            view(&row, item.as_ref())
+        })
     }
 
     /// Enrolments, oldest first.
-    pub fn enrolments(&self, filter: &EnrolmentFilter) -> Result<Vec<Enrolment>> {
-        let store = self.store()?;
-        let rows = match (&filter.session_id, filter.pending_only) {
-            (Some(s), true) => store.enrolment_rows("session_id = ?1 AND erased_at IS NULL", s)?,
-            (Some(s), false) => store.enrolment_rows("session_id = ?1", s)?,
-            (None, true) => store.enrolment_rows("erased_at IS NULL AND ?1", &1)?,
-            (None, false) => store.enrolment_rows("?1", &1)?,
-        };
-        rows.iter().map(EnrolmentRow::view).collect()
+    pub fn list(&self, filter: &EnrolmentFilter) -> Result<Vec<Enrolment>> {
+        self.0.read(|r| {
+            let items: HashMap<String, OutboxItem> = queue::all(r.conn())?
+                .into_iter()
+                .filter(|i| i.kind == ItemKind::EnrolmentSubmit)
+                .map(|i| (i.subject.clone(), i))
+                .collect();
+            rows::list(r.conn(), filter)?.iter().map(|row| view(row, items.get(&row.id))).collect()
+        })
     }
 
     /// Fetches the backbone's sealing key and keeps it for capture without a network.
-    pub async fn refresh_backbone_key(&self, backbone: &crate::sync::Backbone) -> Result<()> {
-        let key = backbone.public_key().await?;
-        let now = self.now_ms();
-        self.store()?.save_backbone_key(&key, now)
+    pub async fn refresh_backbone_key(&self, backbone: &Backbone) -> Result<()> {
+        let key = crate::network::with_backbone(self.0, backbone, backbone.public_key()).await?;
+        self.0.write(|tx| rows::save_backbone_key(tx, &key))
     }
 
     /// Gives an enrolment up (a citizen who changed their mind, a start that went nowhere): its
-    /// personal details are erased at once, audited, and the row stays as `Cancelled`. An ABHA
-    /// already created stays created; only this device forgets.
-    pub fn cancel_enrolment(&self, id: &str) -> Result<Enrolment> {
-        let now = self.now_ms();
-        let mut store = self.store()?;
-        let row = store.enrolment_row(id)?;
-        if row.erased_at.is_some() {
-            return Err(Error::WrongStep { state: row.state()? });
-        }
-        store.erase_enrolment(id, EnrolmentState::Cancelled.code(), "cancelled", now)?;
-        store.enrolment_row(id)?.view()
+    /// personal details are erased at once, its queued submission with them, audited, and the
+    /// row stays as `Cancelled`. An ABHA already created stays created; only this device forgets.
+    pub fn cancel(&self, id: &str) -> Result<Enrolment> {
+        self.erase(id, EnrolmentState::Cancelled, Erasure::Cancelled, None)
     }
 
     /// Erases every enrolment whose retention period is over, with an audit entry each;
-    /// returns how many. Runs by itself at every capture and submission.
-    pub fn purge_expired_enrolments(&self) -> Result<u32> {
-        let now = self.now_ms();
-        let mut store = self.store()?;
-        let due = store.enrolment_rows("erased_at IS NULL AND erase_after < ?1", &now)?;
-        for row in &due {
-            let mut row = row.clone();
-            if row.outcome.is_none() {
-                row.outcome = Some(EnrolmentOutcome::Expired.code().into());
-                row.reason = Some("not submitted within the retention period: capture again".into());
-                row.updated_at = now;
-                store.update_enrolment(&row, None)?;
-            }
-            store.erase_enrolment(&row.id, EnrolmentState::Expired.code(), "retention", now)?;
+    /// returns how many. Runs by itself before every submission.
+    pub fn purge_expired(&self) -> Result<u32> {
+        let now = self.0.now_ms();
+        let due = self.0.read(|r| rows::past_retention(r.conn(), now))?;
+        if due.is_empty() {
+            return Ok(0);
         }
+        self.0.with_store(|s| {
+            s.write(now, |tx| {
+                for row in &due {
+                    if row.outcome.is_none() {
+                        let mut row = row.clone();
+                        row.outcome = Some(EnrolmentOutcome::Expired);
+                        row.reason = Some("not submitted within the retention period: capture again".into());
+                        row.updated_at = tx.now();
+                        rows::update(tx, &row, None)?;
+                    }
+                    rows::erase(tx, &row.id, EnrolmentState::Expired, Erasure::Retention)?;
+                }
+                Ok(())
+            })?;
+            s.scrub_wal()
+        })?;
         Ok(due.len() as u32)
+    }
+
+    /// Erases `id`'s details (from one of `from`, or any state not yet erased), leaving it at
+    /// `to`, and scrubs the write-ahead log.
+    fn erase(&self, id: &str, to: EnrolmentState, why: Erasure, from: Option<&[EnrolmentState]>) -> Result<Enrolment> {
+        self.0.with_store(|s| {
+            let now = self.0.now_ms();
+            s.write(now, |tx| {
+                let row = rows::get(tx, id)?;
+                if row.erased_at.is_some() {
+                    return Err(Error::WrongStep { state: row.state.code().into() });
+                }
+                if let Some(allowed) = from {
+                    row.expect_state(allowed)?;
+                }
+                rows::erase(tx, id, to, why)
+            })?;
+            s.scrub_wal()
+        })?;
+        self.get(id)
     }
 }

@@ -1,0 +1,200 @@
+//! A drain: what is due goes out, a few at a time, the head of each lane only, each item at most
+//! once per drain; each answer is settled by the one classification (`sync::retry::classify`).
+
+use super::{ItemKind, OutboxItem, queue};
+use crate::Locker;
+use crate::abha::enrolment::submit as enrolment;
+use crate::error::{Error, Result};
+use crate::store::Tx;
+use crate::sync::Backbone;
+use crate::sync::retry::{self, Disposition};
+use futures_util::StreamExt;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Calls in flight at once: a slow answer or a `Retry-After` holds up one item, not the queue.
+const IN_FLIGHT: usize = 4;
+
+/// Items read from the queue at a time.
+const BATCH: u32 = 64;
+
+/// A due time further ahead than this was set by a clock that has since gone back: it is due.
+const CLOCK_SLACK_MS: i64 = 24 * 3_600_000;
+
+/// Which items a drain may send.
+pub(crate) enum Scope<'a> {
+    All,
+    /// Only items of this kind about these subjects (a worker session's enrolments).
+    Subjects(ItemKind, &'a HashSet<String>),
+}
+
+impl Scope<'_> {
+    fn admits(&self, item: &OutboxItem) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Subjects(kind, subjects) => item.kind == *kind && subjects.contains(&item.subject),
+        }
+    }
+}
+
+/// What one drain came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Answered by the backbone and recorded.
+    pub delivered: u32,
+    /// Failed for the backbone's trouble: to be tried again, same REQUEST-ID.
+    pub retrying: u32,
+    /// Refused by the backbone: kept with their reasons.
+    pub wedged: u32,
+    /// Past their deadline: settled by their domains without being sent.
+    pub expired: u32,
+    /// Why the drain stopped early, as a code (`offline`, `unauthorized`, …), if it did.
+    pub halted: Option<String>,
+    /// Still waiting once the drain ended.
+    pub waiting: u32,
+    /// The subjects this drain settled or tried, for the domains to report on.
+    pub touched: Vec<String>,
+}
+
+pub(crate) async fn drain(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<DrainReport> {
+    crate::network::with_backbone(locker, backbone, run(locker, backbone, scope)).await
+}
+
+async fn run(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<DrainReport> {
+    let mut report = DrainReport::default();
+    settle_deadlines(locker, &mut report)?;
+    let halted = AtomicBool::new(false);
+    let mut tried: HashSet<i64> = HashSet::new();
+    loop {
+        let now = locker.now_ms();
+        let due: Vec<OutboxItem> = locker
+            .read(|r| queue::due(r.conn(), now, CLOCK_SLACK_MS, BATCH))?
+            .into_iter()
+            .filter(|i| scope.admits(i) && !tried.contains(&i.id))
+            .collect();
+        if due.is_empty() || halted.load(Ordering::SeqCst) {
+            break;
+        }
+        tried.extend(due.iter().map(|i| i.id));
+        let halted = &halted;
+        let mut answers = futures_util::stream::iter(due)
+            .map(|item| async move {
+                // Once one failure every other item would meet too has come back, no more go.
+                if halted.load(Ordering::SeqCst) {
+                    return (item, None);
+                }
+                let answer = deliver(locker, backbone, &item).await;
+                if answer.as_ref().is_err_and(|e| retry::classify(e) == Disposition::Halt) {
+                    halted.store(true, Ordering::SeqCst);
+                }
+                (item, Some(answer))
+            })
+            .buffer_unordered(IN_FLIGHT);
+        while let Some((item, answer)) = answers.next().await {
+            let Some(answer) = answer else { continue };
+            report.touched.push(item.subject.clone());
+            settle(locker, backbone, &item, answer, &mut report)?;
+        }
+    }
+    report.waiting = locker.read(|r| {
+        Ok(r.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'waiting'", [], |r| r.get::<_, i64>(0))?
+            as u32)
+    })?;
+    Ok(report)
+}
+
+/// Sends one item: its domain builds the call from its rows and, when answered, records the
+/// answer and completes the item in one transaction.
+async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Result<()> {
+    match item.kind {
+        ItemKind::EnrolmentSubmit => enrolment::deliver(locker, backbone, item).await,
+    }
+}
+
+/// Records what a try that did not succeed means for its item.
+fn settle(
+    locker: &Locker,
+    backbone: &Backbone,
+    item: &OutboxItem,
+    answer: Result<()>,
+    report: &mut DrainReport,
+) -> Result<()> {
+    let e = match answer {
+        Ok(()) => {
+            report.delivered += 1;
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    let code = retry::code_of(&e);
+    match retry::classify(&e) {
+        Disposition::Retry => {
+            let pause = retry::retry_after(&e).unwrap_or_else(|| backbone.policy().backoff(item.attempts + 1));
+            locker.write(|tx| queue::reschedule(tx, item.id, tx.now() + millis(pause), &code))?;
+            report.retrying += 1;
+        }
+        Disposition::Halt => {
+            // Not this item's doing: it may go as soon as the trouble passes.
+            let pause = retry::retry_after(&e).unwrap_or_default();
+            locker.write(|tx| queue::reschedule(tx, item.id, tx.now() + millis(pause), &code))?;
+            report.halted.get_or_insert(code);
+        }
+        Disposition::Wedge => {
+            locker.write(|tx| {
+                let reason = on_refused(tx, item, &e)?;
+                queue::wedge(tx, item.id, &code, &reason)
+            })?;
+            report.wedged += 1;
+        }
+        Disposition::Local => return Err(e),
+    }
+    Ok(())
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+/// Items past their deadline are settled by their domains, never sent.
+fn settle_deadlines(locker: &Locker, report: &mut DrainReport) -> Result<()> {
+    let now = locker.now_ms();
+    for item in locker.read(|r| queue::past_deadline(r.conn(), now))? {
+        locker.write(|tx| {
+            queue::complete(tx, item.id)?;
+            on_expired(tx, &item)
+        })?;
+        report.expired += 1;
+        report.touched.push(item.subject);
+    }
+    Ok(())
+}
+
+/// The backbone refused `item`: its domain records the refusal; returns what the user can do.
+fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
+    match item.kind {
+        ItemKind::EnrolmentSubmit => enrolment::refused(tx, item, e),
+    }
+}
+
+/// The user sends a wedged `item` again.
+pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
+    match item.kind {
+        ItemKind::EnrolmentSubmit => enrolment::retried(tx, item),
+    }
+}
+
+/// The user gave a wedged `item` up; returns whether personal data was erased (so the
+/// write-ahead log should be scrubbed).
+pub(super) fn on_discard(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
+    match item.kind {
+        ItemKind::EnrolmentSubmit => enrolment::discarded(tx, item),
+    }
+}
+
+/// `item` passed its deadline unsent.
+fn on_expired(_tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
+    match item.kind {
+        // Enrolments carry no deadline (their retention purge erases them, queue and all).
+        ItemKind::EnrolmentSubmit => Ok(()),
+    }
+}
