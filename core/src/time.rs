@@ -1,25 +1,7 @@
 //! Dates as FHIR writes them, turned into what the store sorts and filters on. No calendar
 //! crate: the civil-date arithmetic below (Howard Hinnant's algorithm) is all we need.
 
-/// Days from 1970-01-01 to the given proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
+pub(crate) use locker_calendar::{days_from_civil, days_in_month};
 
 fn num(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -113,41 +95,14 @@ pub(crate) fn parse_fhir_datetime(s: &str) -> Option<(String, i64)> {
     Some((date, ts))
 }
 
-/// The proleptic Gregorian date of a day counted from 1970-01-01.
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// UTC milliseconds → `YYYY-MM-DDTHH:MM:SS.sssZ`, the form ABDM's `TIMESTAMP` header takes.
 pub(crate) fn iso_utc(ms: i64) -> String {
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+    locker_calendar::iso_utc_ms(ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_timestamps_are_written_as_abdm_reads_them() {
-        assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_utc(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        assert_eq!(iso_utc(1_785_320_245_007), "2026-07-29T10:17:25.007Z");
-        for day in [-1000, 0, 11_017, 20_000, 60_000] {
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
-    }
 
     #[test]
     fn dates_and_datetimes_sort_in_true_time_and_keep_the_written_day() {
