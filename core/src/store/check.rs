@@ -74,7 +74,7 @@ impl CheckReport {
 
 /// Names a store keeps in its directory besides [`super::paths::STORE_FILES`]: the lock, the attachment
 /// directory, and the temporaries of create, rekey and the key check.
-const OWN_NAMES: &[&str] = &["locker.lock", "attachments", "locker.tmp"];
+const OWN_NAMES: &[&str] = &["locker.lock", "attachments", "locker.keycheck.partial"];
 
 fn stray_store_files(paths: &StorePaths) -> Result<Vec<String>> {
     let mut stray = Vec::new();

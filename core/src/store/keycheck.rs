@@ -10,7 +10,6 @@ use crate::crypto::{DatabaseKey, random_fill};
 use crate::error::Result;
 use ring::{digest, hmac};
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 const MAGIC: &[u8; 4] = b"HLKC";
@@ -94,21 +93,13 @@ impl KeyCheck {
         }
         let sum = digest::digest(&digest::SHA256, &body);
         body.extend_from_slice(sum.as_ref());
-        write_durably(path, &body)
+        // Readers see the old file or the new one, never a mixture.
+        crate::files::write_atomically(path, |w| {
+            w.write_all(&body)?;
+            Ok(body.len() as u64)
+        })?;
+        Ok(())
     }
-}
-
-/// Write to a temporary sibling, fsync, rename over `path`, fsync the directory: readers see
-/// the old content or the new, never a mixture.
-pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path)?;
-    crate::files::sync_dir(path.parent().expect("a store file has a parent directory"))
 }
 
 #[cfg(test)]
