@@ -41,7 +41,7 @@ impl BackboneKey {
     pub fn parse(text: &str) -> Result<BackboneKey> {
         let text = text.trim().replace("\\n", "\n").replace("\\r", "");
         let der = match pem_body(&text)? {
-            Some(body) => decode_base64(&body)?,
+            Some(der) => der,
             None => decode_base64(&text)?,
         };
         Self::from_any_der(&der)
@@ -65,7 +65,7 @@ impl BackboneKey {
             return Self::from_key(key);
         }
         match certificate_spki(der) {
-            Some(spki) => Self::from_spki_der(spki),
+            Some(spki) => Self::from_spki_der(&spki),
             None => Err(invalid(
                 "the backbone key is neither a public key (SubjectPublicKeyInfo or PKCS#1) nor an X.509 certificate",
             )),
@@ -130,23 +130,28 @@ fn invalid(msg: &str) -> Error {
     Error::InvalidInput(msg.into())
 }
 
-/// The base64 between the first `-----BEGIN …-----` and its `-----END …-----`, if the text is
-/// PEM. Private keys are refused outright: the backbone never sends one, and one pasted by
-/// mistake must not be taken for the public key.
-fn pem_body(text: &str) -> Result<Option<String>> {
+/// The DER inside a PEM document (`-----BEGIN …-----` … `-----END …-----`) found in `text`, if
+/// the text holds one, read by RFC 7468's decoder (base64 wrapped at 64 or 76 characters, as
+/// OpenSSL and MIME write it). Private keys are refused outright: the backbone never sends one,
+/// and one pasted by mistake must not be taken for the public key.
+fn pem_body(text: &str) -> Result<Option<Vec<u8>>> {
     let Some(start) = text.find("-----BEGIN ") else {
         return Ok(None);
     };
-    let after = &text[start + "-----BEGIN ".len()..];
-    let label_end = after.find("-----").ok_or_else(|| invalid("the backbone key's PEM header is incomplete"))?;
-    if after[..label_end].contains("PRIVATE") {
+    let pem = &text.as_bytes()[start..];
+    let label = pem_rfc7468::decode_label(pem).map_err(|_| invalid("the backbone key's PEM is malformed"))?;
+    if label.contains("PRIVATE") {
         return Err(invalid("a private key was given where the backbone's public key belongs"));
     }
-    let body = &after[label_end + "-----".len()..];
-    let end = body.find("-----END ").ok_or_else(|| invalid("the backbone key's PEM has no END line"))?;
-    // RFC 1421-style headers ("Proc-Type: …") may precede the base64; public keys and
-    // certificates have none, but skip any.
-    Ok(Some(body[..end].lines().filter(|l| !l.contains(':')).collect()))
+    for width in [64, 76] {
+        if let Ok(mut decoder) = pem_rfc7468::Decoder::new_wrapped(pem, width) {
+            let mut der = Vec::new();
+            if decoder.decode_to_end(&mut der).is_ok() {
+                return Ok(Some(der));
+            }
+        }
+    }
+    Err(invalid("the backbone key's PEM is malformed"))
 }
 
 /// Base64 with any whitespace inside; standard or URL-safe alphabet, padded or not.
@@ -172,54 +177,25 @@ fn check_rsa_algorithm(der: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// One DER element: its tag, its contents, the whole element and what follows it. Single-byte
-/// tags and definite lengths up to four bytes (all an X.509 certificate needs).
-struct Tlv<'a> {
-    tag: u8,
-    contents: &'a [u8],
-    whole: &'a [u8],
-    rest: &'a [u8],
-}
-
-fn read_tlv(input: &[u8]) -> Option<Tlv<'_>> {
-    let (&tag, after_tag) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        return None; // multi-byte tag
-    }
-    let (&first, after_len) = after_tag.split_first()?;
-    let (len, after_len) = if first < 0x80 {
-        (usize::from(first), after_len)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || after_len.len() < n {
-            return None; // indefinite length, or absurdly long
-        }
-        let len = after_len[..n].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &after_len[n..])
-    };
-    if after_len.len() < len {
-        return None;
-    }
-    let header = input.len() - after_len.len();
-    Some(Tlv { tag, contents: &after_len[..len], whole: &input[..header + len], rest: &after_len[len..] })
-}
-
-/// The SubjectPublicKeyInfo inside a DER X.509 certificate:
+/// The SubjectPublicKeyInfo inside a DER X.509 certificate, read with `der`:
 /// `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
 /// signature, issuer, validity, subject, subjectPublicKeyInfo, … }, … }`.
-fn certificate_spki(der: &[u8]) -> Option<&[u8]> {
-    const SEQUENCE: u8 = 0x30;
-    let cert = read_tlv(der).filter(|t| t.tag == SEQUENCE)?;
-    let tbs = read_tlv(cert.contents).filter(|t| t.tag == SEQUENCE)?;
-    let mut field = read_tlv(tbs.contents)?;
-    if field.tag == 0xa0 {
-        field = read_tlv(field.rest)?; // explicit version
+fn certificate_spki(cert: &[u8]) -> Option<Vec<u8>> {
+    use der::asn1::AnyRef;
+    use der::{Decode, Encode, SliceReader, Tag, Tagged};
+    let sequence = |a: &AnyRef<'_>| a.tag() == Tag::Sequence;
+    let cert = AnyRef::from_der(cert).ok().filter(sequence)?;
+    let tbs = AnyRef::decode(&mut SliceReader::new(cert.value()).ok()?).ok().filter(sequence)?;
+    let mut fields = SliceReader::new(tbs.value()).ok()?;
+    let mut field = AnyRef::decode(&mut fields).ok()?;
+    if field.tag().is_context_specific() {
+        field = AnyRef::decode(&mut fields).ok()?; // past the explicit version
     }
     // serialNumber, signature, issuer, validity, subject
     for _ in 0..5 {
-        field = read_tlv(field.rest)?;
+        field = AnyRef::decode(&mut fields).ok()?;
     }
-    (field.tag == SEQUENCE).then_some(field.whole)
+    (field.tag() == Tag::Sequence).then(|| field.to_der().ok()).flatten()
 }
 
 /// rsa's `CryptoRngCore` over ring's `SystemRandom`. OAEP draws one seed (20 bytes for SHA-1):
@@ -333,14 +309,9 @@ mod tests {
     }
 
     #[test]
-    fn the_der_walker_refuses_truncated_input() {
-        assert!(read_tlv(&[]).is_none());
-        assert!(read_tlv(&[0x30]).is_none());
-        assert!(read_tlv(&[0x30, 0x05, 1, 2]).is_none());
-        assert!(read_tlv(&[0x30, 0x80, 0, 0]).is_none());
-        assert!(read_tlv(&[0x1f, 0x01, 0]).is_none());
-        let t = read_tlv(&[0x30, 0x81, 0x02, 9, 9, 1]).unwrap();
-        assert_eq!((t.tag, t.contents, t.whole.len(), t.rest), (0x30, &[9u8, 9][..], 5, &[1u8][..]));
-        assert!(certificate_spki(&[0x30, 0x03, 0x30, 0x01, 0x00]).is_none());
+    fn a_certificate_that_is_cut_short_or_not_a_certificate_gives_no_key() {
+        for bad in [&[][..], &[0x30], &[0x30, 0x05, 1, 2], &[0x30, 0x80, 0, 0], &[0x30, 0x03, 0x30, 0x01, 0x00]] {
+            assert!(certificate_spki(bad).is_none(), "{bad:?}");
+        }
     }
 }

@@ -181,18 +181,17 @@ impl ServerCertVerifier for PinningVerifier {
     }
 }
 
-/// `contents` wrapped in a DER SEQUENCE header.
+/// `contents` wrapped in a DER SEQUENCE header (webpki hands out a key's contents only).
 fn der_sequence(contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
-    let mut out = vec![0x30];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend_from_slice(&bytes);
+    use der::Encode;
+    let mut out = Vec::with_capacity(contents.len() + 6);
+    let header = der::Length::try_from(contents.len()).and_then(|len| der::Header::new(der::Tag::Sequence, len));
+    // A key is far below DER's 256 MiB length limit: a header always encodes.
+    if let Ok(h) = header
+        && h.encode_to_vec(&mut out).is_ok()
+    {
+        out.extend_from_slice(contents);
     }
-    out.extend_from_slice(contents);
     out
 }
 
