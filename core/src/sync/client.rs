@@ -11,9 +11,10 @@
 //! every device that shares it. So a refused login is never retried at once: for
 //! [`LOGIN_REFUSED_PAUSE`] every call of that client id fails with `Unauthorized` without
 //! reaching the network, and a login answered with a long 429 pauses logging in the same way.
-//! The pause belongs to the client id, not to one `Backbone`: every `Backbone` of this process
-//! with the same gateway and client id shares it, and the `Locker` keeps it in the store so it
-//! holds across restarts of the app (or runs of the CLI).
+//! The pause belongs to the credentials, not to one `Backbone`: every `Backbone` of this process
+//! with the same gateway, client id and secret shares it, and the `Locker` keeps it in the store
+//! so it holds across restarts of the app (or runs of the CLI). Mended credentials (another
+//! secret) are tried at once: one try per secret, never eight of the same.
 
 use super::config::BackboneConfig;
 use super::retry::RetryPolicy;

@@ -130,14 +130,16 @@ impl BackboneConfig {
         Ok(())
     }
 
-    /// Names this client to the login pause (`client.rs`): its gateway and client id, hashed,
-    /// so a stored pause says nothing of either.
+    /// Names this client to the login pause (`client.rs`): its gateway, client id and secret,
+    /// hashed, so a stored pause says nothing of any of them. A refused secret stays paused
+    /// however often it is retried; a corrected one is tried at once.
     pub(crate) fn client_key(&self) -> String {
-        let d = ring::digest::digest(
-            &ring::digest::SHA256,
-            format!("{}\u{0}{}", self.gateway_url.trim_end_matches('/'), self.client_id).as_bytes(),
-        );
-        hex::encode(&d.as_ref()[..16])
+        let mut c = ring::digest::Context::new(&ring::digest::SHA256);
+        for part in [self.gateway_url.trim_end_matches('/'), &self.client_id, self.client_secret.as_str()] {
+            c.update(&(part.len() as u64).to_be_bytes());
+            c.update(part.as_bytes());
+        }
+        hex::encode(&c.finish().as_ref()[..16])
     }
 }
 
@@ -194,5 +196,7 @@ mod tests {
             ("http://127.0.0.1:9/abha/api", "http://127.0.0.1:9/api/hiecm")
         );
         assert_ne!(c.client_key(), BackboneConfig::preset(&Preset::AbdmSandbox, "other", "secret").client_key());
+        assert_ne!(c.client_key(), BackboneConfig::preset(&Preset::AbdmSandbox, "id", "mended").client_key());
+        assert_eq!(c.client_key(), BackboneConfig::preset(&Preset::AbdmSandbox, "id", "secret").client_key());
     }
 }
