@@ -1,6 +1,7 @@
 // ABHA enrolment against a real sandbox backbone: the citizen's own online enrolment, wrong and
-// locked OTPs, a field worker's offline queue, and the identifier checks a form makes while the
-// user types. The same stories as the Kotlin and Python suites.
+// locked OTPs, a field worker's offline queue and the outbox that holds it, the backbone's
+// configuration and credentials, and the identifier checks a form makes while the user types.
+// The same stories as the Kotlin and Python suites.
 //
 // The sandbox: on macOS each test starts `locker sandbox serve --port 0` (LOCKER_BIN, default
 // <repository>/target/debug/locker) and stops it afterwards; where processes cannot be started
@@ -18,7 +19,7 @@ final class EnrolmentTests: StoreTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         sandbox = try Sandbox.start()
-        backbone = try Backbone(config: sandboxConfig(baseUrl: sandbox.url))
+        backbone = try Backbone(config: sandboxConfig(sandbox.url))
     }
 
     override func tearDownWithError() throws {
@@ -42,160 +43,160 @@ final class EnrolmentTests: StoreTestCase {
         let store = try newStore()
 
         // A mobile that is not the Aadhaar-linked one must be verified with its own OTP.
-        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        var e = try await store.enrolment.onlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
         XCTAssertEqual(e.state, .otpSent)
         XCTAssertEqual(e.mode, .online)
-        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        e = try await store.enrolment.onlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
         XCTAssertEqual(e.state, .mobileUnverified)
         XCTAssertNotNil(e.abhaNumber, "the ABHA exists once the Aadhaar OTP is verified")
-        e = try await store.enrolOnlineRequestMobileOtp(backbone: backbone, enrolmentId: e.id)
+        e = try await store.enrolment.onlineRequestMobileOtp(backbone: backbone, enrolmentId: e.id)
         XCTAssertEqual(e.state, .mobileOtpSent)
-        e = try await store.enrolOnlineVerifyMobileOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        e = try await store.enrolment.onlineVerifyMobileOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
         XCTAssertEqual(e.state, .addressPending)
 
-        let suggestions = try await store.enrolOnlineAddressSuggestions(backbone: backbone, enrolmentId: e.id)
+        let suggestions = try await store.enrolment.onlineAddressSuggestions(backbone: backbone, enrolmentId: e.id)
         let chosen = try XCTUnwrap(suggestions.first, "the backbone suggests addresses")
         for s in suggestions {
             XCTAssertNoThrow(try validateAbhaAddressForCreation(text: s))
         }
-        e = try await store.enrolOnlineCreateAddress(backbone: backbone, enrolmentId: e.id, address: chosen)
+        e = try await store.enrolment.onlineCreateAddress(backbone: backbone, enrolmentId: e.id, address: chosen)
         XCTAssertEqual(e.state, .addressCreated)
         XCTAssertEqual(e.abhaAddress, "\(chosen)@sbx")
 
-        let profile = try await store.enrolOnlineFinish(backbone: backbone, enrolmentId: e.id)
+        let profile = try await store.enrolment.onlineFinish(backbone: backbone, enrolmentId: e.id)
         let number = try XCTUnwrap(profile.abhaNumber)
         XCTAssertEqual(number, e.abhaNumber)
         XCTAssertEqual(try parseAbhaNumber(text: number).dashed, number, "stored the way ABDM shows it")
         XCTAssertTrue(try parseAbhaNumber(text: number).passesLuhn)
         XCTAssertEqual(profile.abhaAddress, "\(chosen)@sbx")
         XCTAssertTrue(profile.isOwner, "the first person enrolled as self owns the locker")
-        XCTAssertEqual(try store.profiles(), [profile])
+        XCTAssertEqual(try store.profiles.list(), [profile])
 
-        let cards = try store.attachments(forProfile: profile.id)
+        let cards = try store.attachments.list(forProfile: profile.id)
         XCTAssertEqual(cards.map(\.mediaType), ["image/png"])
         var png = Data()
-        try store.readAttachment(id: cards[0].id) { png.append($0) }
+        try store.attachments.read(id: cards[0].id) { png.append($0) }
         XCTAssertEqual(png.prefix(8), pngSignature)
         XCTAssertEqual(UInt64(png.count), cards[0].size)
 
-        let done = try store.enrolment(id: e.id)
+        let done = try store.enrolment.get(id: e.id)
         XCTAssertEqual(done.state, .done)
         XCTAssertTrue(done.erased)
         XCTAssertNil(done.name)
         XCTAssertNil(done.transactionId)
-        await assertThrowsAsync(.WrongStep(state: .done)) {
-            _ = try await store.enrolOnlineFinish(backbone: self.backbone, enrolmentId: e.id)
+        await assertThrowsAsync(.WrongStep(state: "done")) {
+            _ = try await store.enrolment.onlineFinish(backbone: self.backbone, enrolmentId: e.id)
         }
     }
 
     func testAFamilyMemberWhoseMobileIsTheAadhaarLinkedOneSkipsMobileVerification() async throws {
         var rng = Seeded(32)
         let store = try newStore()
-        let owner = try store.addProfile(
+        let owner = try store.profiles.add(
             NewProfile(name: "Meena Pillai", gender: .female, birthDate: "1979-08-02", relation: "self", isOwner: true)
         )
         let aadhaar = validAadhaar(&rng)
         let phone = mobile(&rng)
         try await sandbox.addResident(aadhaar: aadhaar, name: "Rahul Pillai", gender: "M", yearOfBirth: 2004, mobile: phone)
 
-        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: aadhaar, mobile: "+91 \(phone)", relation: "child")
-        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
+        var e = try await store.enrolment.onlineStart(backbone: backbone, aadhaar: aadhaar, mobile: "+91 \(phone)", relation: "child")
+        e = try await store.enrolment.onlineVerifyOtp(backbone: backbone, enrolmentId: e.id, otp: try await otp(for: e))
         XCTAssertEqual(e.state, .addressPending)
         let id = e.id
-        await assertThrowsAsync(.WrongStep(state: .addressPending)) {
-            _ = try await store.enrolOnlineRequestMobileOtp(backbone: self.backbone, enrolmentId: id)
+        await assertThrowsAsync(.WrongStep(state: "address_pending")) {
+            _ = try await store.enrolment.onlineRequestMobileOtp(backbone: self.backbone, enrolmentId: id)
         }
         await assertThrowsInvalidInputAsync("the strict rule applies before any network") {
-            _ = try await store.enrolOnlineCreateAddress(backbone: self.backbone, enrolmentId: id, address: "rp")
+            _ = try await store.enrolment.onlineCreateAddress(backbone: self.backbone, enrolmentId: id, address: "rp")
         }
-        _ = try await store.enrolOnlineCreateAddress(backbone: backbone, enrolmentId: id, address: "rahul.pillai04")
-        let child = try await store.enrolOnlineFinish(backbone: backbone, enrolmentId: id)
+        _ = try await store.enrolment.onlineCreateAddress(backbone: backbone, enrolmentId: id, address: "rahul.pillai04")
+        let child = try await store.enrolment.onlineFinish(backbone: backbone, enrolmentId: id)
 
         XCTAssertEqual(child.name, "Rahul Pillai")
         XCTAssertEqual(child.relation, "child")
         XCTAssertEqual(child.gender, .male)
         XCTAssertEqual(child.abhaAddress, "rahul.pillai04@sbx")
-        XCTAssertEqual(try store.profiles().map(\.id), [owner.id, child.id])
-        XCTAssertEqual(try store.attachments(forProfile: child.id).map(\.mediaType), ["image/png"])
-        XCTAssertEqual(try store.attachments(forProfile: owner.id), [])
+        XCTAssertEqual(try store.profiles.list().map(\.id), [owner.id, child.id])
+        XCTAssertEqual(try store.attachments.list(forProfile: child.id).map(\.mediaType), ["image/png"])
+        XCTAssertEqual(try store.attachments.list(forProfile: owner.id), [])
     }
 
     func testAWrongOtpIsRefusedWithTheAttemptsLeftAndTheRightOneStillWorks() async throws {
         var rng = Seeded(33)
         let store = try newStore()
-        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        var e = try await store.enrolment.onlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
         let id = e.id
         let right = try await otp(for: e)
         let wrong = otherOtp(right)
 
         await assertThrowsInvalidInputAsync("a malformed OTP never reaches the backbone") {
-            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: "12ab")
+            _ = try await store.enrolment.onlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: "12ab")
         }
         await assertThrowsAsync(.WrongOtp(attemptsLeft: 4)) {
-            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+            _ = try await store.enrolment.onlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
         }
         await assertThrowsAsync(.WrongOtp(attemptsLeft: 3)) {
-            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+            _ = try await store.enrolment.onlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
         }
-        XCTAssertEqual(try store.enrolment(id: id).state, .otpSent)
-        XCTAssertNil(try store.enrolment(id: id).abhaNumber)
+        XCTAssertEqual(try store.enrolment.get(id: id).state, .otpSent)
+        XCTAssertNil(try store.enrolment.get(id: id).abhaNumber)
 
-        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: right)
+        e = try await store.enrolment.onlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: right)
         XCTAssertEqual(e.state, .mobileUnverified)
-        await assertThrowsAsync(.WrongStep(state: .mobileUnverified), "the mobile OTP was never requested") {
-            _ = try await store.enrolOnlineVerifyMobileOtp(backbone: self.backbone, enrolmentId: id, otp: right)
+        await assertThrowsAsync(.WrongStep(state: "mobile_unverified"), "the mobile OTP was never requested") {
+            _ = try await store.enrolment.onlineVerifyMobileOtp(backbone: self.backbone, enrolmentId: id, otp: right)
         }
     }
 
     func testFiveWrongOtpsLockTheTransactionAndANewOtpStartsItAgain() async throws {
         var rng = Seeded(34)
         let store = try newStore()
-        var e = try await store.enrolOnlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
+        var e = try await store.enrolment.onlineStart(backbone: backbone, aadhaar: validAadhaar(&rng), mobile: mobile(&rng))
         let id = e.id
         let wrong = otherOtp(try await otp(for: e))
         for left in stride(from: UInt32(4), through: 1, by: -1) {
             await assertThrowsAsync(.WrongOtp(attemptsLeft: left)) {
-                _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+                _ = try await store.enrolment.onlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
             }
         }
         await assertThrowsAsync(.OtpLocked) {
-            _ = try await store.enrolOnlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
+            _ = try await store.enrolment.onlineVerifyOtp(backbone: self.backbone, enrolmentId: id, otp: wrong)
         }
-        XCTAssertEqual(try store.enrolment(id: id).state, .started)
+        XCTAssertEqual(try store.enrolment.get(id: id).state, .started)
 
-        e = try await store.enrolOnlineRequestOtp(backbone: backbone, enrolmentId: id)
+        e = try await store.enrolment.onlineRequestOtp(backbone: backbone, enrolmentId: id)
         XCTAssertEqual(e.state, .otpSent)
-        e = try await store.enrolOnlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: try await otp(for: e))
+        e = try await store.enrolment.onlineVerifyOtp(backbone: backbone, enrolmentId: id, otp: try await otp(for: e))
         XCTAssertEqual(e.state, .mobileUnverified)
     }
 
     func testAFieldWorkersCapturesWaitOfflineAreSubmittedLaterHandedOverAndErased() async throws {
         var rng = Seeded(35)
         let store = try newStore()
-        let session = try store.startWorkerSession(workerId: "asha-0412", deviceId: "tablet-77", retentionDays: 3)
+        let session = try store.enrolment.startSession(workerId: "asha-0412", deviceId: "tablet-77", retentionDays: 3)
         XCTAssertEqual(session.retentionMs, 3 * 86_400_000)
         let consent = ConsentCapture(language: "hi", textVersion: "1.4")
         let people: [(String, Gender)] = [("Sunita Devi", .female), ("Ramesh Yadav", .male), ("Kiran Kumari", .female)]
 
-        assertThrows(.BackboneKeyMissing, try store.captureEnrolment(
+        assertThrows(.BackboneKeyMissing, try store.enrolment.capture(
             sessionId: session.id, details: citizen(people[0], &rng), aadhaar: validAadhaar(&rng), consent: consent
         ), "capture seals to a key fetched beforehand")
-        try await store.refreshBackboneKey(backbone: backbone)
-        assertThrowsInvalidInput(try store.captureEnrolment(
+        try await store.enrolment.refreshBackboneKey(backbone: backbone)
+        assertThrowsInvalidInput(try store.enrolment.capture(
             sessionId: session.id, details: citizen(people[0], &rng), aadhaar: mistyped(validAadhaar(&rng)), consent: consent
         ))
-        assertThrowsInvalidInput(try store.captureEnrolment(
+        assertThrowsInvalidInput(try store.enrolment.capture(
             sessionId: session.id, details: citizen(("Sunita Devi", .unknown), &rng), aadhaar: validAadhaar(&rng), consent: consent
         ))
 
         // In the village: no network at all.
-        var offlineConfig = sandboxConfig(baseUrl: "http://127.0.0.1:\(try closedPort())")
+        var offlineConfig = sandboxConfig("http://127.0.0.1:\(try closedPort())")
         offlineConfig.maxAttempts = 1
         offlineConfig.connectTimeoutMs = 500
         let offline = try Backbone(config: offlineConfig)
         var captured: [Enrolment] = []
         for person in people {
-            captured.append(try store.captureEnrolment(
+            captured.append(try store.enrolment.capture(
                 sessionId: session.id, details: citizen(person, &rng), aadhaar: validAadhaar(&rng), consent: consent
             ))
         }
@@ -204,20 +205,21 @@ final class EnrolmentTests: StoreTestCase {
             XCTAssertEqual(e.mode, .assisted)
             XCTAssertEqual(e.consentLanguage, "hi")
         }
-        XCTAssertEqual(try store.enrolments(sessionId: session.id).map(\.name), people.map { Optional($0.0) })
+        XCTAssertEqual(try store.enrolment.list(sessionId: session.id).map(\.name), people.map { Optional($0.0) })
 
         let before = try await sandbox.stats()
-        let stuck = try await store.submitEnrolments(backbone: offline, sessionId: session.id)
+        let stuck = try await store.enrolment.submit(backbone: offline, sessionId: session.id)
         XCTAssertEqual(stuck.stillQueued, 3)
         XCTAssertEqual(stuck.created, 0)
-        let afterOffline = try store.enrolments(sessionId: session.id)
+        XCTAssertEqual(stuck.halted, "offline")
+        let afterOffline = try store.enrolment.list(sessionId: session.id)
         XCTAssertTrue(afterOffline.allSatisfy { $0.state == .queued && $0.abhaNumber == nil })
         XCTAssertTrue(afterOffline.contains { $0.attempts == 1 && $0.lastError == "offline" })
         let whileOffline = try await sandbox.stats()
         XCTAssertEqual(whileOffline.demographicApplied, before.demographicApplied)
 
         // Back in range.
-        let report = try await store.submitEnrolments(backbone: backbone, sessionId: session.id)
+        let report = try await store.enrolment.submit(backbone: backbone, sessionId: session.id)
         XCTAssertEqual(report.created, 3)
         XCTAssertEqual(report.stillQueued + report.rejected + report.alreadyExisted, 0)
         XCTAssertEqual(Set(report.enrolments.map(\.id)), Set(captured.map(\.id)))
@@ -225,40 +227,41 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertEqual(after.demographicApplied - before.demographicApplied, 3)
         XCTAssertEqual(after.duplicates, before.duplicates)
 
-        let submitted = try store.enrolments(sessionId: session.id)
+        let submitted = try store.enrolment.list(sessionId: session.id)
         for e in submitted {
             XCTAssertEqual(e.state, .submitted)
             XCTAssertEqual(e.outcome, .created)
             XCTAssertTrue(try parseAbhaNumber(text: try XCTUnwrap(e.abhaNumber)).passesLuhn)
         }
         let first = submitted[0]
-        let qr = try JSONSerialization.jsonObject(with: Data(try store.enrolmentQr(id: first.id).utf8)) as? [String: Any]
+        let qr = try JSONSerialization.jsonObject(with: Data(try store.enrolment.qr(id: first.id).utf8)) as? [String: Any]
         XCTAssertEqual(qr?["hidn"] as? String, first.abhaNumber, "the QR carries the ABHA number")
         XCTAssertEqual(qr?["name"] as? String, "Sunita Devi")
-        let card = try await store.enrolmentCard(backbone: backbone, enrolmentId: first.id)
+        let card = try await store.enrolment.card(backbone: backbone, enrolmentId: first.id)
         XCTAssertEqual(card.prefix(8), pngSignature)
 
-        let handed = try store.confirmHandover(id: first.id)
+        let handed = try store.enrolment.confirmHandover(id: first.id)
         XCTAssertEqual(handed.state, .handedOver)
         XCTAssertTrue(handed.erased)
         XCTAssertNil(handed.name)
         XCTAssertNil(handed.abhaNumber)
-        assertThrows(.WrongStep(state: .handedOver), try store.enrolmentQr(id: first.id))
-        XCTAssertEqual(try store.enrolments(sessionId: session.id, pendingOnly: true).map(\.id), submitted.dropFirst().map(\.id))
+        assertThrows(.WrongStep(state: "handed_over"), try store.enrolment.qr(id: first.id))
+        XCTAssertEqual(try store.enrolment.list(sessionId: session.id, pendingOnly: true).map(\.id), submitted.dropFirst().map(\.id))
 
-        let dropped = try store.cancelEnrolment(id: submitted[2].id)
+        let dropped = try store.enrolment.cancel(id: submitted[2].id)
         XCTAssertEqual(dropped.state, .cancelled)
         XCTAssertTrue(dropped.erased)
         XCTAssertNil(dropped.name)
         XCTAssertEqual(dropped.outcome, .created, "the ABHA itself still exists")
+        assertThrows(.WrongStep(state: "cancelled"), try store.enrolment.cancel(id: submitted[2].id))
 
-        let again = try await store.submitEnrolments(backbone: backbone)
+        let again = try await store.enrolment.submit(backbone: backbone)
         XCTAssertEqual(again.created, 0, "nothing is sent twice")
         let atTheEnd = try await sandbox.stats()
         XCTAssertEqual(atTheEnd.demographicApplied - before.demographicApplied, 3)
-        try store.endWorkerSession(id: session.id)
-        XCTAssertNotNil(try store.workerSession(id: session.id).endedAtMs)
-        assertThrowsInvalidInput(try store.captureEnrolment(
+        try store.enrolment.endSession(id: session.id)
+        XCTAssertNotNil(try store.enrolment.session(id: session.id).endedAtMs)
+        assertThrowsInvalidInput(try store.enrolment.capture(
             sessionId: session.id, details: citizen(people[0], &rng), aadhaar: validAadhaar(&rng), consent: consent
         ))
     }
@@ -268,16 +271,16 @@ final class EnrolmentTests: StoreTestCase {
         let store = try newStore()
         let aadhaar = validAadhaar(&rng)
         let phone = mobile(&rng)
-        var config = sandboxConfig(baseUrl: "http://127.0.0.1:\(try closedPort())")
+        var config = sandboxConfig("http://127.0.0.1:\(try closedPort())")
         config.maxAttempts = 1
         let unreachable = try Backbone(config: config)
         await assertThrowsInvalidInputAsync {
-            _ = try await store.enrolOnlineStart(backbone: unreachable, aadhaar: mistyped(aadhaar), mobile: phone)
+            _ = try await store.enrolment.onlineStart(backbone: unreachable, aadhaar: mistyped(aadhaar), mobile: phone)
         }
         await assertThrowsAsync(.Offline) {
-            _ = try await store.enrolOnlineStart(backbone: unreachable, aadhaar: aadhaar, mobile: phone)
+            _ = try await store.enrolment.onlineStart(backbone: unreachable, aadhaar: aadhaar, mobile: phone)
         }
-        XCTAssertEqual(try store.enrolments(), [])
+        XCTAssertEqual(try store.enrolment.list(), [])
     }
 
     func testIdentifiersAreCheckedAsAFormWouldWhileTheUserTypes() throws {
@@ -322,15 +325,134 @@ final class EnrolmentTests: StoreTestCase {
         assertThrowsInvalidInput(try parseMobile(text: "5876543210"))
     }
 
-    func testABackboneConfigsDefaultsAreTheSandboxsAndPlainHttpIsForThisMachineOnly() throws {
+    func testABackboneConfigHasNoDefaultCredentialsTheLocalPresetFillsInTheSandboxsAddressesAndPlainHttpIsForThisMachineOnly() async throws {
         let url = sandbox.url
-        XCTAssertEqual(BackboneConfig(gatewayUrl: url, abhaUrl: "\(url)/abha/api"), sandboxConfig(baseUrl: url))
-        XCTAssertEqual(backbone.config(), sandboxConfig(baseUrl: url))
-        assertThrowsInvalidInput(try Backbone(config: sandboxConfig(baseUrl: "http://abdm.example.org")))
-        var zeroTries = sandboxConfig(baseUrl: url)
+        let secret = ClientSecret(secret: sandboxSecret)
+        let preset = backbonePreset(preset: .local(base: url), clientId: sandboxClientId, clientSecret: secret)
+        // A secret crosses the FFI as an opaque object (and a config is not Equatable): the rest
+        // is compared here, the secret itself by the sandbox taking it.
+        assertSameSettings(
+            preset,
+            BackboneConfig(
+                gatewayUrl: url, abhaUrl: "\(url)/abha/api", hiecmUrl: "\(url)/api/hiecm", phrUrl: url,
+                clientId: sandboxClientId, clientSecret: secret, cmId: "sbx"
+            )
+        )
+        assertSameSettings(backbone.config(), preset)
+        let store = try newStore()
+        let again = try Backbone(config: backbone.config())
+        try await store.enrolment.refreshBackboneKey(backbone: again)
+
+        assertThrowsInvalidInput(try Backbone(config: sandboxConfig("http://abdm.example.org")))
+        var zeroTries = sandboxConfig(url)
         zeroTries.maxAttempts = 0
         assertThrowsInvalidInput(try Backbone(config: zeroTries))
-        XCTAssertNoThrow(try Backbone(config: sandboxConfig(baseUrl: "https://abdm.example.org")))
+        var noClientId = sandboxConfig(url)
+        noClientId.clientId = ""
+        assertThrowsInvalidInput(try Backbone(config: noClientId), "no client id")
+        var noSecret = sandboxConfig(url)
+        noSecret.clientSecret = ClientSecret(secret: "")
+        assertThrowsInvalidInput(try Backbone(config: noSecret), "no secret")
+        XCTAssertNoThrow(try Backbone(config: sandboxConfig("https://abdm.example.org")))
+
+        let abdm = backbonePreset(preset: .abdmSandbox, clientId: "my-app", clientSecret: ClientSecret(secret: "issued-by-abdm"))
+        XCTAssertEqual(abdm.gatewayUrl, "https://dev.abdm.gov.in/api/hiecm")
+        XCTAssertEqual(abdm.abhaUrl, "https://abhasbx.abdm.gov.in/abha/api")
+        XCTAssertEqual(abdm.hiecmUrl, "https://dev.abdm.gov.in/api/hiecm")
+        XCTAssertEqual(abdm.phrUrl, "https://phrsbx.abdm.gov.in")
+        XCTAssertEqual(abdm.clientId, "my-app")
+        XCTAssertEqual(abdm.cmId, "sbx")
+        XCTAssertNoThrow(try Backbone(config: abdm))
+    }
+
+    func testABackboneConfigMadeWithAClientSecretNeverPrintsIt() throws {
+        let secret = "s3cret-issued-by-abdm"
+        let config = backbonePreset(preset: .abdmSandbox, clientId: "my-app", clientSecret: ClientSecret(secret: secret))
+        var edited = config
+        edited.maxAttempts = 2
+        let local = backbonePreset(preset: .local(base: sandbox.url), clientId: sandboxClientId, clientSecret: ClientSecret(secret: secret))
+        let roundTripped = try Backbone(config: config).config()
+        var dumped = ""
+        dump(config, to: &dumped)
+        let printed = [
+            String(describing: config), String(reflecting: config), "\(config)",
+            String(describing: config.clientSecret), String(reflecting: config.clientSecret),
+            String(describing: edited), String(describing: roundTripped), String(describing: local), dumped,
+        ]
+        for text in printed {
+            XCTAssertFalse(text.contains(secret), text)
+            XCTAssertFalse(text.contains("s3cret"), text)
+        }
+        XCTAssertTrue(String(describing: config).contains("my-app"), "the rest of the config still prints: \(config)")
+    }
+
+    func testCapturesMadeOfflineWaitInTheOutboxADrainWithNoNetworkLosesNothingAndOneWithTheNetworkDeliversThem() async throws {
+        var rng = Seeded(38)
+        let store = try newStore()
+        try await store.enrolment.refreshBackboneKey(backbone: backbone)
+        let session = try store.enrolment.startSession(workerId: "asha-0413", deviceId: "tablet-78")
+        let consent = ConsentCapture(language: "kn", textVersion: "1.4")
+        XCTAssertEqual(try store.outbox.status().waiting, 0)
+
+        // In the village: two citizens captured, no network at all.
+        let people: [(String, Gender)] = [("Lakshmi Gowda", .female), ("Manjunath Rao", .male)]
+        var captured: [Enrolment] = []
+        for person in people {
+            captured.append(try store.enrolment.capture(
+                sessionId: session.id, details: citizen(person, &rng), aadhaar: validAadhaar(&rng), consent: consent
+            ))
+        }
+        let status = try store.outbox.status()
+        XCTAssertEqual(status.waiting, 2)
+        XCTAssertEqual(status.wedged, 0)
+        XCTAssertEqual(status.byKind, [KindCount(kind: .enrolmentSubmit, waiting: 2, wedged: 0)])
+        XCTAssertEqual(status.wedgedItems, [])
+        XCTAssertNotNil(status.oldestWaitingAgeMs)
+        let items = try store.outbox.items()
+        XCTAssertEqual(Set(items.map(\.subject)), Set(captured.map(\.id)), "one item per citizen, named by id")
+        XCTAssertTrue(items.allSatisfy { $0.kind == .enrolmentSubmit && $0.state == .waiting && $0.attempts == 0 }, "\(items)")
+
+        let before = try await sandbox.stats()
+        var offlineConfig = sandboxConfig("http://127.0.0.1:\(try closedPort())")
+        offlineConfig.maxAttempts = 1
+        offlineConfig.connectTimeoutMs = 500
+        let offline = try Backbone(config: offlineConfig)
+        let halted = try await store.outbox.drain(backbone: offline)
+        XCTAssertEqual(halted.halted, "offline")
+        XCTAssertEqual(halted.delivered, 0)
+        XCTAssertEqual(halted.wedged, 0)
+        XCTAssertEqual(halted.waiting, 2)
+        XCTAssertEqual(try store.outbox.status().waiting, 2)
+        XCTAssertEqual(try store.outbox.status().wedged, 0)
+        let afterOffline = try store.outbox.items()
+        XCTAssertEqual(afterOffline.map(\.id), items.map(\.id))
+        XCTAssertEqual(afterOffline.map(\.requestId), items.map(\.requestId), "the same items, each with its REQUEST-ID")
+        XCTAssertTrue(afterOffline.contains { $0.attempts == 1 && $0.lastError == "offline" }, "\(afterOffline)")
+        XCTAssertTrue(try store.enrolment.list(sessionId: session.id).allSatisfy { $0.state == .queued }, "nothing was lost")
+        let whileOffline = try await sandbox.stats()
+        XCTAssertEqual(whileOffline.demographicApplied, before.demographicApplied)
+
+        // Back in range.
+        let delivered = try await store.outbox.drain(backbone: backbone)
+        XCTAssertNil(delivered.halted)
+        XCTAssertEqual(delivered.delivered, 2)
+        XCTAssertEqual(delivered.waiting + delivered.wedged + delivered.retrying + delivered.expired, 0)
+        XCTAssertEqual(Set(delivered.touched), Set(captured.map(\.id)))
+        XCTAssertEqual(try store.outbox.status().waiting, 0)
+        XCTAssertEqual(try store.outbox.items(), [])
+        let after = try await sandbox.stats()
+        XCTAssertEqual(after.demographicApplied - before.demographicApplied, 2)
+        for e in try store.enrolment.list(sessionId: session.id) {
+            XCTAssertEqual(e.state, .submitted)
+            XCTAssertEqual(e.outcome, .created)
+            XCTAssertTrue(try parseAbhaNumber(text: try XCTUnwrap(e.abhaNumber)).passesLuhn)
+        }
+
+        let again = try await store.outbox.drain(backbone: backbone)
+        XCTAssertEqual(again.delivered, 0, "nothing is sent twice")
+        let atTheEnd = try await sandbox.stats()
+        XCTAssertEqual(atTheEnd.demographicApplied - before.demographicApplied, 2)
+        XCTAssertEqual(atTheEnd.duplicates, before.duplicates)
     }
 
     #if os(macOS)
@@ -348,17 +470,17 @@ final class EnrolmentTests: StoreTestCase {
         let https = try Sandbox.start(tls: true)
         defer { https.stop() }
         func backbone(_ roots: String = "", _ pins: [String] = []) throws -> Backbone {
-            var config = sandboxConfig(baseUrl: https.url)
+            var config = sandboxConfig(https.url)
             config.maxAttempts = 2
             config.extraRootsPem = roots
             config.pinnedKeys = pins
             return try Backbone(config: config)
         }
         for refused in [try backbone(), try backbone(root, [otherPin])] {
-            await assertThrowsAsync(.UntrustedBackbone) { try await store.refreshBackboneKey(backbone: refused) }
+            await assertThrowsAsync(.UntrustedBackbone) { try await store.enrolment.refreshBackboneKey(backbone: refused) }
         }
         // A pin that matches beside one that does not (a backup key), and the key arrives.
-        try await store.refreshBackboneKey(backbone: try backbone(root, [otherPin, intermediatePin]))
+        try await store.enrolment.refreshBackboneKey(backbone: try backbone(root, [otherPin, intermediatePin]))
     }
     #endif
 
@@ -370,6 +492,26 @@ final class EnrolmentTests: StoreTestCase {
             birthDate: "19\(rng.next(50...98))-0\(rng.next(1...9))-1\(rng.next(0...9))",
             mobile: mobile(&rng), address: "Ward 4, Chikkaballapur", stateCode: "29", districtCode: "572", pinCode: "562101"
         )
+    }
+
+    /// Asserts that two configurations agree on everything but the secret, which no one can read back.
+    private func assertSameSettings(
+        _ a: BackboneConfig, _ b: BackboneConfig, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(a.gatewayUrl, b.gatewayUrl, "gatewayUrl", file: file, line: line)
+        XCTAssertEqual(a.abhaUrl, b.abhaUrl, "abhaUrl", file: file, line: line)
+        XCTAssertEqual(a.hiecmUrl, b.hiecmUrl, "hiecmUrl", file: file, line: line)
+        XCTAssertEqual(a.phrUrl, b.phrUrl, "phrUrl", file: file, line: line)
+        XCTAssertEqual(a.clientId, b.clientId, "clientId", file: file, line: line)
+        XCTAssertEqual(a.cmId, b.cmId, "cmId", file: file, line: line)
+        XCTAssertEqual(a.connectTimeoutMs, b.connectTimeoutMs, "connectTimeoutMs", file: file, line: line)
+        XCTAssertEqual(a.readTimeoutMs, b.readTimeoutMs, "readTimeoutMs", file: file, line: line)
+        XCTAssertEqual(a.maxAttempts, b.maxAttempts, "maxAttempts", file: file, line: line)
+        XCTAssertEqual(a.maxRetryAfterMs, b.maxRetryAfterMs, "maxRetryAfterMs", file: file, line: line)
+        XCTAssertEqual(a.initialBackoffMs, b.initialBackoffMs, "initialBackoffMs", file: file, line: line)
+        XCTAssertEqual(a.maxBackoffMs, b.maxBackoffMs, "maxBackoffMs", file: file, line: line)
+        XCTAssertEqual(a.pinnedKeys, b.pinnedKeys, "pinnedKeys", file: file, line: line)
+        XCTAssertEqual(a.extraRootsPem, b.extraRootsPem, "extraRootsPem", file: file, line: line)
     }
 
     /// Asserts that the async `body` throws exactly `expected`.
@@ -404,6 +546,15 @@ final class EnrolmentTests: StoreTestCase {
             }
         }
     }
+}
+
+/// What `locker sandbox serve` accepts: there are no default credentials anywhere else.
+private let sandboxClientId = "healthlocker-sandbox"
+private let sandboxSecret = "sandbox-secret"
+
+/// The local sandbox at `url`, with the credentials it issues.
+private func sandboxConfig(_ url: String) -> BackboneConfig {
+    backbonePreset(preset: .local(base: url), clientId: sandboxClientId, clientSecret: ClientSecret(secret: sandboxSecret))
 }
 
 private let pngSignature = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

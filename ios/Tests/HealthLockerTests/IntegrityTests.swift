@@ -8,8 +8,8 @@ import XCTest
 final class IntegrityTests: StoreTestCase {
     func testCheckPassesOnASoundStoreWithRecordsAndAttachments() throws {
         let (store, owner) = try lockerWithOwner()
-        try store.importRecord(try sample("diagnostic-report"), forProfile: owner.id)
-        try store.addAttachment(forProfile: owner.id, mediaType: "image/png") { write in
+        try store.records.import(try sample("diagnostic-report"), forProfile: owner.id)
+        try store.attachments.add(forProfile: owner.id, mediaType: "image/png") { write in
             try write(pattern(70_000))
         }
 
@@ -38,13 +38,14 @@ final class IntegrityTests: StoreTestCase {
         }
         let start = try entries()
 
-        let record = try store.importRecord(try sample("op-consultation"), forProfile: owner.id)
-        _ = try store.exportRecord(id: record.id)
-        try store.deleteRecord(id: record.id)
+        let record = try store.records.import(try sample("op-consultation"), forProfile: owner.id)
+        _ = try store.records.read(id: record.id) // shown on this device: not an export, not audited
+        _ = try store.records.export(id: record.id)
+        try store.records.delete(id: record.id)
         var edited = owner
         edited.name = "Kavita S. Verma"
         edited.abhaAddress = nil
-        try store.updateProfile(edited)
+        try store.profiles.update(edited)
 
         XCTAssertEqual(try entries(), start + 4)
         let log = try store.auditEntries(limit: 10)

@@ -72,7 +72,7 @@ final class KeychainKeyProviderTests: StoreTestCase {
         try store.close()
 
         let again = track(try HealthLockerStore.open(at: directory, keys: keys))
-        XCTAssertEqual(try again.profiles(), [owner])
+        XCTAssertEqual(try again.profiles.list(), [owner])
     }
 
     func testKeyAskedForBeforeFirstUnlockTellsTheAppToRetryLater() {

@@ -10,13 +10,13 @@ final class OpeningTests: StoreTestCase {
         let directory = storeDirectory()
         let keys = try InMemoryKeyProvider()
         let (store, owner) = try lockerWithOwner(at: directory, keys: keys)
-        let child = try store.addProfile(childProfile())
+        let child = try store.profiles.add(childProfile())
         try store.close()
-        assertThrows(.Closed, try store.profiles())
+        assertThrows(.Closed, try store.profiles.list())
         try store.close() // closing twice is harmless
 
         let again = track(try HealthLockerStore.open(at: directory, keys: keys))
-        XCTAssertEqual(try again.profiles(), [owner, child])
+        XCTAssertEqual(try again.profiles.list(), [owner, child])
     }
 
     func testFirstLaunchCreatesTheStoreAndLaterLaunchesOpenIt() throws {
@@ -25,22 +25,22 @@ final class OpeningTests: StoreTestCase {
         assertThrows(.NotFound(what: "store"), try HealthLockerStore.open(at: directory, keys: keys))
 
         let first = try HealthLockerStore.openOrCreate(at: directory, keys: keys)
-        XCTAssertEqual(try first.profiles(), [])
-        let owner = try first.addProfile(ownerProfile())
+        XCTAssertEqual(try first.profiles.list(), [])
+        let owner = try first.profiles.add(ownerProfile())
         try first.close()
         XCTAssertThrowsError(try HealthLockerStore.create(at: directory, keys: keys), "a second store over the first") { error in
             guard case .StoreExists = error as? LockerError else { return XCTFail("\(error)") }
         }
 
         let later = track(try HealthLockerStore.openOrCreate(at: directory, keys: keys))
-        XCTAssertEqual(try later.profiles(), [owner])
+        XCTAssertEqual(try later.profiles.list(), [owner])
     }
 
     func testStoreThatLostItsDatabaseIsDamagedAndNeverBuiltOver() throws {
         let directory = storeDirectory()
         let keys = try InMemoryKeyProvider()
         let (store, owner) = try lockerWithOwner(at: directory, keys: keys)
-        try store.addAttachment(forProfile: owner.id, mediaType: "application/pdf") { write in
+        try store.attachments.add(forProfile: owner.id, mediaType: "application/pdf") { write in
             try write(pattern(1_000))
         }
         try store.close()
@@ -67,8 +67,8 @@ final class OpeningTests: StoreTestCase {
         let directory = storeDirectory()
         let keys = try InMemoryKeyProvider()
         let (store, owner) = try lockerWithOwner(at: directory, keys: keys)
-        try store.importRecord(try sample("prescription"), forProfile: owner.id)
-        try store.addAttachment(forProfile: owner.id, mediaType: "image/png") { write in
+        try store.records.import(try sample("prescription"), forProfile: owner.id)
+        try store.attachments.add(forProfile: owner.id, mediaType: "image/png") { write in
             try write(pattern(100_000))
         }
         try store.close()
@@ -81,21 +81,21 @@ final class OpeningTests: StoreTestCase {
         XCTAssertEqual(try snapshot(of: directory), before)
 
         let opened = track(try HealthLockerStore.open(at: directory, keys: keys))
-        XCTAssertEqual(try opened.records().records.count, 1)
+        XCTAssertEqual(try opened.records.list().records.count, 1)
     }
 
     func testNewKeyReplacesTheOldOne() throws {
         let directory = storeDirectory()
         let old = try InMemoryKeyProvider()
         let (store, owner) = try lockerWithOwner(at: directory, keys: old)
-        try store.importRecord(try sample("wellness"), forProfile: owner.id)
+        try store.records.import(try sample("wellness"), forProfile: owner.id)
         let newKey = try generateKey()
         try store.rekey(to: newKey)
         try store.close()
 
         assertThrows(.WrongKey, try HealthLockerStore.open(at: directory, keys: old))
         let reopened = track(try HealthLockerStore.open(at: directory, keys: InMemoryKeyProvider(key: newKey)))
-        XCTAssertEqual(try reopened.records().records.count, 1)
+        XCTAssertEqual(try reopened.records.list().records.count, 1)
     }
 
     func testOneLockerServesSeveralThreadsAtOnce() throws {
@@ -105,15 +105,15 @@ final class OpeningTests: StoreTestCase {
         let failures = ErrorCollector()
         DispatchQueue.concurrentPerform(iterations: bundles.count) { i in
             do {
-                try store.importRecord(bundles[i], forProfile: ownerId)
+                try store.records.import(bundles[i], forProfile: ownerId)
                 for _ in 0..<20 {
-                    _ = try store.records()
+                    _ = try store.records.list()
                 }
             } catch {
                 failures.add(error)
             }
         }
         XCTAssertTrue(failures.errors.isEmpty, "\(failures.errors)")
-        XCTAssertEqual(try store.records().records.count, bundles.count)
+        XCTAssertEqual(try store.records.list().records.count, bundles.count)
     }
 }

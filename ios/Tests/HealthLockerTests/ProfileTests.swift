@@ -13,24 +13,24 @@ final class ProfileTests: StoreTestCase {
         var edit = owner
         edit.name = "Kavita S. Verma"
         edit.abhaAddress = nil
-        let edited = try store.updateProfile(edit)
+        let edited = try store.profiles.update(edit)
         XCTAssertEqual(edited.name, "Kavita S. Verma")
         XCTAssertNil(edited.abhaAddress)
-        XCTAssertEqual(try store.profile(id: owner.id).abhaNumber, owner.abhaNumber)
+        XCTAssertEqual(try store.profiles.get(id: owner.id).abhaNumber, owner.abhaNumber)
 
-        let child = try store.addProfile(childProfile())
+        let child = try store.profiles.add(childProfile())
         XCTAssertFalse(child.isOwner)
-        XCTAssertEqual(try store.profiles().map(\.id), [owner.id, child.id], "the owner first")
-        let record = try store.importRecord(try sample("immunization"), forProfile: child.id)
-        let scan = try store.addAttachment(forProfile: child.id, mediaType: "image/jpeg") { write in
+        XCTAssertEqual(try store.profiles.list().map(\.id), [owner.id, child.id], "the owner first")
+        let record = try store.records.import(try sample("immunization"), forProfile: child.id)
+        let scan = try store.attachments.add(forProfile: child.id, mediaType: "image/jpeg") { write in
             try write(pattern(10_000))
         }
 
-        try store.removeProfile(id: child.id)
-        assertThrows(.NotFound(what: "profile"), try store.profile(id: child.id))
-        assertThrows(.NotFound(what: "record"), try store.record(id: record.id))
-        assertThrows(.NotFound(what: "attachment"), try store.attachment(id: scan.id))
-        XCTAssertEqual(try store.profiles(), [edited])
+        try store.profiles.remove(id: child.id)
+        assertThrows(.NotFound(what: "profile"), try store.profiles.get(id: child.id))
+        assertThrows(.NotFound(what: "record"), try store.records.get(id: record.id))
+        assertThrows(.NotFound(what: "attachment"), try store.attachments.get(id: scan.id))
+        XCTAssertEqual(try store.profiles.list(), [edited])
     }
 
     func testALockerHasOneOwnerAndRefusesAProfileItCannotKeep() throws {
@@ -38,19 +38,19 @@ final class ProfileTests: StoreTestCase {
         var secondOwner = childProfile()
         secondOwner.relation = "self"
         secondOwner.isOwner = true
-        assertThrowsInvalidInput(try store.addProfile(secondOwner), "a second owner")
+        assertThrowsInvalidInput(try store.profiles.add(secondOwner), "a second owner")
 
         var nameless = childProfile()
         nameless.name = ""
-        assertThrowsInvalidInput(try store.addProfile(nameless), "an empty name")
+        assertThrowsInvalidInput(try store.profiles.add(nameless), "an empty name")
 
         var badDate = childProfile()
         badDate.birthDate = "12/01/2015"
-        assertThrowsInvalidInput(try store.addProfile(badDate), "a date that is not YYYY-MM-DD or YYYY")
+        assertThrowsInvalidInput(try store.profiles.add(badDate), "a date that is not YYYY-MM-DD or YYYY")
 
         var stranger = childProfile()
         stranger.relation = "neighbour"
-        assertThrowsInvalidInput(try store.addProfile(stranger), "a relation outside the list")
-        XCTAssertEqual(try store.profiles().count, 1)
+        assertThrowsInvalidInput(try store.profiles.add(stranger), "a relation outside the list")
+        XCTAssertEqual(try store.profiles.list().count, 1)
     }
 }

@@ -127,7 +127,7 @@ class StoreTestCase: XCTestCase {
     func lockerWithOwner(at directory: URL? = nil, keys: KeyProvider? = nil) throws -> (HealthLockerStore, Profile) {
         let provider: KeyProvider = try keys ?? InMemoryKeyProvider()
         let store = track(try HealthLockerStore.create(at: directory ?? storeDirectory(), keys: provider))
-        return (store, try store.addProfile(ownerProfile()))
+        return (store, try store.profiles.add(ownerProfile()))
     }
 
     /// Every file under `directory`, by relative path, with its bytes.

@@ -9,18 +9,21 @@ import kotlinx.coroutines.withContext
 /**
  * healthlocker for Kotlin: one encrypted store of a family's health records, usable with no network.
  *
- * A thin facade over the generated bindings ([Locker]): Kotlin types ([File], [InputStream], [Sequence]),
- * [Closeable], and keys from a [KeyProvider]. Everything it does is a call into the Rust core; failures are
- * [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose messages never carry
- * personal data. Local calls are plain and quick enough to make from a background thread or `Dispatchers.IO`;
- * network work (ABHA enrolment) is `suspend` and moves itself off the caller's thread, so it may be called from the
- * main thread. A [Backbone] (one per app, e.g. `Backbone(sandboxConfig(url))`) says where ABDM's backbone is.
+ * A thin facade over the generated bindings ([Locker]), shaped like them: a client per domain, each method one
+ * delegation: [profiles], [records], [attachments], [enrolment], [outbox]. What it adds: Kotlin types ([File],
+ * [InputStream], [Sequence]), [Closeable], and keys from a [KeyProvider]. Everything it does is a call into the Rust
+ * core; failures are [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose messages
+ * never carry personal data. Local calls are plain and quick enough to make from a background thread or
+ * `Dispatchers.IO`; network work (ABHA enrolment, the outbox's drain) is `suspend` and moves itself off the caller's
+ * thread, so it may be called from the main thread. A [Backbone] (one per app, e.g.
+ * `Backbone(backbonePreset(Preset.AbdmSandbox, clientId, ClientSecret(secret)))`) says where ABDM's backbone is and
+ * who the app is to it.
  *
  * Safe to share between threads: calls into the store run one at a time.
  */
 class HealthLocker private constructor(private val locker: Locker) : Closeable {
     companion object {
-        /** Creates a new store in [dir] keyed from [keys]. */
+        /** Creates a new store in [dir] keyed from [keys]. A directory holding any part of a store is `StoreExists`. */
         @JvmStatic
         fun create(dir: File, keys: KeyProvider): HealthLocker = withKey(keys) { HealthLocker(Locker.create(dir.path, it)) }
 
@@ -43,178 +46,25 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
         }
     }
 
-    // Profiles: the owner and family members.
+    /** The owner and family members. */
+    val profiles = HealthLockerProfiles(locker.profiles())
 
-    fun addProfile(profile: NewProfile): Profile = locker.addProfile(profile)
+    /** ABDM FHIR document bundles. */
+    val records = HealthLockerRecords(locker.records())
 
-    fun profile(id: String): Profile = locker.profile(id)
+    /** Scans, PDFs, images: streamed, never whole in memory. */
+    val attachments = HealthLockerAttachments(locker.attachments())
 
-    /** The owner first, then family members in the order they were added. */
-    fun profiles(): List<Profile> = locker.profiles()
+    /** ABHA enrolment: online on the citizen's own phone, or assisted by a field worker with no network. */
+    val enrolment = HealthLockerEnrolment(locker.enrolment())
 
-    /** Saves an edited copy, e.g. `updateProfile(p.copy(name = "…"))`. */
-    fun updateProfile(profile: Profile): Profile = locker.updateProfile(profile)
-
-    /** Removes a person with all their records and attachments, securely. */
-    fun removeProfile(id: String) = locker.removeProfile(id)
-
-    // Records: ABDM FHIR document bundles.
-
-    fun importRecord(profileId: String, bundle: ByteArray, careContext: String? = null): RecordSummary =
-        locker.importRecord(profileId, bundle, careContext)
-
-    fun importRecord(profileId: String, bundle: File, careContext: String? = null): RecordSummary =
-        locker.importRecordFile(profileId, bundle.path, careContext)
-
-    /** One page, newest first; pass [RecordPage.nextCursor] back in [RecordQuery.cursor] for the next. */
-    fun records(query: RecordQuery = RecordQuery()): RecordPage = locker.listRecords(query)
-
-    /** Every record matching [query], newest first, fetched a page at a time as the sequence is walked. */
-    fun allRecords(query: RecordQuery = RecordQuery()): Sequence<RecordSummary> = sequence {
-        var cursor = query.cursor
-        do {
-            val page = locker.listRecords(query.copy(cursor = cursor))
-            yieldAll(page.records)
-            cursor = page.nextCursor
-        } while (cursor != null)
-    }
-
-    fun record(id: String): RecordSummary = locker.record(id)
-
-    /** The bundle exactly as it was imported. */
-    fun exportRecord(id: String): ByteArray = locker.exportRecord(id)
-
-    /** Writes the bundle to [to], replacing it whole; returns its length. */
-    fun exportRecord(id: String, to: File): Long = locker.exportRecordToFile(id, to.path).toLong()
-
-    fun deleteRecord(id: String) = locker.deleteRecord(id)
-
-    // Attachments: scans, PDFs, images. Streamed, never whole in memory.
-
-    /** Stores what [content] yields as a new attachment; on any failure nothing is stored. */
-    fun addAttachment(profileId: String, mediaType: String, content: InputStream): AttachmentInfo {
-        val writer = locker.beginAttachment(profileId, mediaType)
-        writer.use {
-            try {
-                val buf = ByteArray(CHUNK)
-                while (true) {
-                    val n = content.read(buf)
-                    if (n < 0) break
-                    if (n > 0) it.write(buf.copyOf(n))
-                }
-                return it.finish()
-            } catch (e: Throwable) {
-                it.abort()
-                throw e
-            }
-        }
-    }
-
-    fun addAttachment(profileId: String, mediaType: String, file: File): AttachmentInfo =
-        locker.addAttachmentFile(profileId, mediaType, file.path)
-
-    fun attachment(id: String): AttachmentInfo = locker.attachment(id)
-
-    /** A profile's attachments, newest first. */
-    fun attachments(profileId: String): List<AttachmentInfo> = locker.attachments(profileId)
-
-    /**
-     * The attachment's content. Every piece is authenticated before it is returned; a changed file raises
-     * [LockerException.Tampered] (wrapped in an [java.io.IOException]) from `read`. Close it when done.
-     */
-    fun openAttachment(id: String): InputStream = AttachmentInputStream(locker.openAttachment(id))
-
-    /** Writes the attachment's content to [to], replacing it whole; returns its length. */
-    fun saveAttachment(id: String, to: File): Long = locker.saveAttachment(id, to.path).toLong()
-
-    fun deleteAttachment(id: String) = locker.deleteAttachment(id)
-
-    // ABHA enrolment, online: the citizen's own phone, one call per step. Read [Enrolment.state] to know the next
-    // step, also after a restart: OTP_SENT → verifyOtp; MOBILE_UNVERIFIED → requestMobileOtp; MOBILE_OTP_SENT →
-    // verifyMobileOtp; ADDRESS_PENDING → addressSuggestions/createAddress; ADDRESS_CREATED → finish.
-
-    /**
-     * Starts an enrolment with the citizen's Aadhaar number (sealed at once, never stored in the clear) and mobile, and
-     * sends the Aadhaar OTP. [relation] is the new profile's relation to the owner (`self` for the owner).
-     */
-    suspend fun enrolOnlineStart(backbone: Backbone, aadhaar: String, mobile: String, relation: String = "self"): Enrolment =
-        network { locker.enrolOnlineStart(backbone, aadhaar, mobile, relation) }
-
-    /** Sends the Aadhaar OTP again (also after [LockerException.TransactionExpired] or [LockerException.OtpLocked]). */
-    suspend fun enrolOnlineRequestOtp(backbone: Backbone, enrolmentId: String): Enrolment =
-        network { locker.enrolOnlineRequestOtp(backbone, enrolmentId) }
-
-    /** Enrols with the Aadhaar OTP; a wrong one raises [LockerException.WrongOtp] with the attempts left. */
-    suspend fun enrolOnlineVerifyOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
-        network { locker.enrolOnlineVerifyOtp(backbone, enrolmentId, otp) }
-
-    /** Sends an OTP to the mobile the citizen gave (when it is not the Aadhaar-linked one). */
-    suspend fun enrolOnlineRequestMobileOtp(backbone: Backbone, enrolmentId: String): Enrolment =
-        network { locker.enrolOnlineRequestMobileOtp(backbone, enrolmentId) }
-
-    suspend fun enrolOnlineVerifyMobileOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
-        network { locker.enrolOnlineVerifyMobileOtp(backbone, enrolmentId, otp) }
-
-    /** Free ABHA addresses (the part before the `@`) the backbone suggests. */
-    suspend fun enrolOnlineAddressSuggestions(backbone: Backbone, enrolmentId: String): List<String> =
-        network { locker.enrolOnlineAddressSuggestions(backbone, enrolmentId) }
-
-    /** Creates the chosen address; check it first with [validateAbhaAddressForCreation]. */
-    suspend fun enrolOnlineCreateAddress(backbone: Backbone, enrolmentId: String, address: String): Enrolment =
-        network { locker.enrolOnlineCreateAddress(backbone, enrolmentId, address) }
-
-    /** Saves the profile with its ABHA number and address and the ABHA card (PNG) as its attachment. */
-    suspend fun enrolOnlineFinish(backbone: Backbone, enrolmentId: String): Profile =
-        network { locker.enrolOnlineFinish(backbone, enrolmentId) }
-
-    // ABHA enrolment, assisted: a field worker captures citizens with no network; the queue is submitted later.
-
-    /** Fetches and keeps the backbone's sealing key; capture needs it once, before going offline. */
-    suspend fun refreshBackboneKey(backbone: Backbone) = network { locker.refreshBackboneKey(backbone) }
-
-    /** Starts a worker's session; citizens' details stay at most [retentionDays] (1–90, default 7) on the device. */
-    fun startWorkerSession(workerId: String, deviceId: String, retentionDays: Int? = null): WorkerSession =
-        locker.startWorkerSession(workerId, deviceId, retentionDays?.toUInt())
-
-    fun endWorkerSession(sessionId: String) = locker.endWorkerSession(sessionId)
-
-    fun workerSession(sessionId: String): WorkerSession = locker.workerSession(sessionId)
-
-    /** Captures one citizen into the queue, no network needed; the Aadhaar number is sealed before this returns. */
-    fun captureEnrolment(sessionId: String, details: CitizenDetails, aadhaar: String, consent: ConsentCapture): Enrolment =
-        locker.captureEnrolment(sessionId, details, aadhaar, consent)
-
-    /** Corrects a queued or rejected enrolment; it is queued again. */
-    fun correctEnrolment(enrolmentId: String, details: CitizenDetails? = null, aadhaar: String? = null): Enrolment =
-        locker.correctEnrolment(enrolmentId, details, aadhaar)
-
-    /** Submits the queue (of one session, or all); what the network failed stays queued for the next try. */
-    suspend fun submitEnrolments(backbone: Backbone, sessionId: String? = null): SubmitReport =
-        network { locker.submitEnrolments(backbone, sessionId) }
-
-    fun enrolment(id: String): Enrolment = locker.enrolment(id)
-
-    /** Enrolments, oldest first: of one session, and only those still holding details when [pendingOnly]. */
-    fun enrolments(sessionId: String? = null, pendingOnly: Boolean = false): List<Enrolment> =
-        locker.enrolments(EnrolmentFilter(sessionId = sessionId, pendingOnly = pendingOnly))
-
-    /** The ABHA card (PNG) of a submitted enrolment. */
-    suspend fun enrolmentCard(backbone: Backbone, enrolmentId: String): ByteArray =
-        network { locker.enrolmentCard(backbone, enrolmentId) }
-
-    /** The ABHA card QR payload (JSON) of a submitted enrolment, to show with no network. */
-    fun enrolmentQr(enrolmentId: String): String = locker.enrolmentQr(enrolmentId)
-
-    /** The citizen has their ABHA: their details are erased from the device. */
-    fun confirmHandover(enrolmentId: String): Enrolment = locker.confirmHandover(enrolmentId)
-
-    /** Gives an enrolment up: its details are erased from the device at once. */
-    fun cancelEnrolment(enrolmentId: String): Enrolment = locker.cancelEnrolment(enrolmentId)
-
-    /** Erases enrolments past their retention period; returns how many. */
-    fun purgeExpiredEnrolments(): Int = locker.purgeExpiredEnrolments().toInt()
+    /** What the backbone must hear, kept until it has heard it. */
+    val outbox = HealthLockerOutbox(locker.outbox())
 
     // Integrity and keys.
+
+    /** What opening the store did that the user should hear of (a key check file written again, …). */
+    fun notices(): List<OpenNotice> = locker.notices()
 
     /** Verifies everything; [CheckReport.problems] is empty when the store is sound. Reads the whole store. */
     fun check(): CheckReport = locker.check()
@@ -237,10 +87,238 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
     }
 
     /**
-     * Closes the store and releases it for the next open; later calls raise [LockerException.Closed]. (The small
-     * native handle itself is freed when this object is collected.)
+     * Closes the store and releases it for the next open; later calls, through any of the domain clients too, raise
+     * [LockerException.Closed]. (The small native handles themselves are freed when these objects are collected.)
      */
     override fun close() = locker.closeStore()
+}
+
+/** The owner and family members: `locker.profiles`. */
+class HealthLockerProfiles internal constructor(private val profiles: Profiles) {
+    fun add(profile: NewProfile): Profile = profiles.add(profile)
+
+    fun get(id: String): Profile = profiles.get(id)
+
+    /** The owner first, then family members in the order they were added. */
+    fun list(): List<Profile> = profiles.list()
+
+    /** Saves an edited copy, e.g. `update(p.copy(name = "…"))`. */
+    fun update(profile: Profile): Profile = profiles.update(profile)
+
+    /** Removes a person with all their records and attachments, securely. */
+    fun remove(id: String) = profiles.remove(id)
+}
+
+/** ABDM FHIR document bundles: `locker.records`. */
+class HealthLockerRecords internal constructor(private val records: Records) {
+    /** Imports a bundle (JSON); the same bundle again raises [LockerException.Duplicate] naming the record. */
+    fun import(profileId: String, bundle: ByteArray, careContext: String? = null): RecordSummary =
+        records.import(profileId, bundle, careContext)
+
+    /** Imports the bundle in [bundle]. */
+    fun import(profileId: String, bundle: File, careContext: String? = null): RecordSummary =
+        records.importFile(profileId, bundle.path, careContext)
+
+    /** One page, newest first; pass [RecordPage.nextCursor] back in [RecordQuery.cursor] for the next. */
+    fun list(query: RecordQuery = RecordQuery()): RecordPage = records.list(query)
+
+    /** Every record matching [query], newest first, fetched a page at a time as the sequence is walked. */
+    fun all(query: RecordQuery = RecordQuery()): Sequence<RecordSummary> = sequence {
+        var cursor = query.cursor
+        do {
+            val page = records.list(query.copy(cursor = cursor))
+            yieldAll(page.records)
+            cursor = page.nextCursor
+        } while (cursor != null)
+    }
+
+    fun get(id: String): RecordSummary = records.get(id)
+
+    /** The bundle exactly as it was imported, to show on this device (not recorded in the audit log). */
+    fun read(id: String): ByteArray = records.read(id)
+
+    /** The bundle exactly as it was imported, to leave the device (recorded in the audit log). */
+    fun export(id: String): ByteArray = records.export(id)
+
+    /** Writes the bundle to [to], replacing it whole; returns its length. Recorded in the audit log. */
+    fun export(id: String, to: File): Long = records.exportToFile(id, to.path).toLong()
+
+    fun delete(id: String) = records.delete(id)
+
+    /** How many records the store holds. */
+    fun count(): Long = records.count().toLong()
+}
+
+/** Scans, PDFs, images, streamed, never whole in memory: `locker.attachments`. */
+class HealthLockerAttachments internal constructor(private val attachments: Attachments) {
+    /** Stores what [content] yields as a new attachment; on any failure nothing is stored. */
+    fun add(profileId: String, mediaType: String, content: InputStream): AttachmentInfo {
+        val writer = attachments.begin(profileId, mediaType)
+        writer.use {
+            try {
+                val buf = ByteArray(CHUNK)
+                while (true) {
+                    val n = content.read(buf)
+                    if (n < 0) break
+                    if (n > 0) it.write(buf.copyOf(n))
+                }
+                return it.finish()
+            } catch (e: Throwable) {
+                it.abort()
+                throw e
+            }
+        }
+    }
+
+    /** Stores the file [file] as a new attachment. */
+    fun add(profileId: String, mediaType: String, file: File): AttachmentInfo =
+        attachments.addFile(profileId, mediaType, file.path)
+
+    /**
+     * Starts an attachment to be written piece by piece: `write`, then `finish`, or `abort` to store nothing.
+     * [add] with an [InputStream] does all three.
+     */
+    fun begin(profileId: String, mediaType: String): AttachmentWriter = attachments.begin(profileId, mediaType)
+
+    fun get(id: String): AttachmentInfo = attachments.get(id)
+
+    /** A profile's attachments, newest first. */
+    fun list(profileId: String): List<AttachmentInfo> = attachments.list(profileId)
+
+    /**
+     * The attachment's content. Every piece is authenticated before it is returned; a changed file raises
+     * [LockerException.Tampered] (wrapped in an [java.io.IOException]) from `read`. Close it when done.
+     */
+    fun open(id: String): InputStream = AttachmentInputStream(attachments.open(id))
+
+    /** Writes the attachment's verified content to [to], replacing it whole; returns its length. */
+    fun save(id: String, to: File): Long = attachments.saveToFile(id, to.path).toLong()
+
+    /** Deletes an attachment added on its own (data inline in a bundle goes with its record). */
+    fun delete(id: String) = attachments.delete(id)
+}
+
+/**
+ * ABHA enrolment: `locker.enrolment`.
+ *
+ * Online, on the citizen's own phone, one call per step. Read [Enrolment.state] to know the next step, also after a
+ * restart: OTP_SENT → onlineVerifyOtp; MOBILE_UNVERIFIED → onlineRequestMobileOtp; MOBILE_OTP_SENT →
+ * onlineVerifyMobileOtp; ADDRESS_PENDING → onlineAddressSuggestions/onlineCreateAddress; ADDRESS_CREATED →
+ * onlineFinish. A step taken out of turn raises [LockerException.WrongStep] with the state's code (`"done"`, …).
+ *
+ * Assisted: a field worker captures citizens with no network; their submissions wait in the outbox and go with
+ * [submit] (or `locker.outbox.drain`).
+ */
+class HealthLockerEnrolment internal constructor(private val enrolments: Enrolments) {
+    /**
+     * Starts an enrolment with the citizen's Aadhaar number (sealed at once, never stored in the clear) and mobile, and
+     * sends the Aadhaar OTP. [relation] is the new profile's relation to the owner (`self` for the owner).
+     */
+    suspend fun onlineStart(backbone: Backbone, aadhaar: String, mobile: String, relation: String = "self"): Enrolment =
+        network { enrolments.onlineStart(backbone, aadhaar, mobile, relation) }
+
+    /** Sends the Aadhaar OTP again (also after [LockerException.TransactionExpired] or [LockerException.OtpLocked]). */
+    suspend fun onlineRequestOtp(backbone: Backbone, enrolmentId: String): Enrolment =
+        network { enrolments.onlineRequestOtp(backbone, enrolmentId) }
+
+    /** Enrols with the Aadhaar OTP; a wrong one raises [LockerException.WrongOtp] with the attempts left. */
+    suspend fun onlineVerifyOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
+        network { enrolments.onlineVerifyOtp(backbone, enrolmentId, otp) }
+
+    /** Sends an OTP to the mobile the citizen gave (when it is not the Aadhaar-linked one). */
+    suspend fun onlineRequestMobileOtp(backbone: Backbone, enrolmentId: String): Enrolment =
+        network { enrolments.onlineRequestMobileOtp(backbone, enrolmentId) }
+
+    /** Verifies the mobile with the OTP sent to it; a refused one raises [LockerException.Refused]. */
+    suspend fun onlineVerifyMobileOtp(backbone: Backbone, enrolmentId: String, otp: String): Enrolment =
+        network { enrolments.onlineVerifyMobileOtp(backbone, enrolmentId, otp) }
+
+    /** Free ABHA addresses (the part before the `@`) the backbone suggests. */
+    suspend fun onlineAddressSuggestions(backbone: Backbone, enrolmentId: String): List<String> =
+        network { enrolments.onlineAddressSuggestions(backbone, enrolmentId) }
+
+    /** Creates the chosen address; check it first with [validateAbhaAddressForCreation]. */
+    suspend fun onlineCreateAddress(backbone: Backbone, enrolmentId: String, address: String): Enrolment =
+        network { enrolments.onlineCreateAddress(backbone, enrolmentId, address) }
+
+    /** Saves the profile with its ABHA number and address and the ABHA card (PNG) as its attachment. */
+    suspend fun onlineFinish(backbone: Backbone, enrolmentId: String): Profile =
+        network { enrolments.onlineFinish(backbone, enrolmentId) }
+
+    /** Fetches and keeps the backbone's sealing key; capture needs it once, before going offline. */
+    suspend fun refreshBackboneKey(backbone: Backbone) = network { enrolments.refreshBackboneKey(backbone) }
+
+    /** Starts a worker's session; citizens' details stay at most [retentionDays] (1–90, default 7) on the device. */
+    fun startSession(workerId: String, deviceId: String, retentionDays: Int? = null): WorkerSession =
+        enrolments.startSession(workerId, deviceId, retentionDays?.toUInt())
+
+    fun endSession(sessionId: String) = enrolments.endSession(sessionId)
+
+    fun session(sessionId: String): WorkerSession = enrolments.session(sessionId)
+
+    /**
+     * Captures one citizen and queues their submission on the outbox, no network needed; the Aadhaar number is sealed
+     * before this returns ([LockerException.BackboneKeyMissing] until [refreshBackboneKey] has run once).
+     */
+    fun capture(sessionId: String, details: CitizenDetails, aadhaar: String, consent: ConsentCapture): Enrolment =
+        enrolments.capture(sessionId, details, aadhaar, consent)
+
+    /** Corrects a queued or rejected enrolment; it is queued again. */
+    fun correct(enrolmentId: String, details: CitizenDetails? = null, aadhaar: String? = null): Enrolment =
+        enrolments.correct(enrolmentId, details, aadhaar)
+
+    /**
+     * Submits the queue (of one session, or all) through the outbox; what the network failed stays queued for the next
+     * try, and [SubmitReport.halted] says why the submission stopped early (`offline`, …).
+     */
+    suspend fun submit(backbone: Backbone, sessionId: String? = null): SubmitReport =
+        network { enrolments.submit(backbone, sessionId) }
+
+    fun get(id: String): Enrolment = enrolments.get(id)
+
+    /** Enrolments, oldest first: of one session, and only those still holding details when [pendingOnly]. */
+    fun list(sessionId: String? = null, pendingOnly: Boolean = false): List<Enrolment> =
+        enrolments.list(EnrolmentFilter(sessionId = sessionId, pendingOnly = pendingOnly))
+
+    /** The ABHA card (PNG) of a submitted enrolment. */
+    suspend fun card(backbone: Backbone, enrolmentId: String): ByteArray =
+        network { enrolments.card(backbone, enrolmentId) }
+
+    /** The ABHA card QR payload (JSON) of a submitted enrolment, to show with no network. */
+    fun qr(enrolmentId: String): String = enrolments.qr(enrolmentId)
+
+    /** The citizen has their ABHA: their details are erased from the device. */
+    fun confirmHandover(enrolmentId: String): Enrolment = enrolments.confirmHandover(enrolmentId)
+
+    /** Gives an enrolment up: its details are erased from the device at once. */
+    fun cancel(enrolmentId: String): Enrolment = enrolments.cancel(enrolmentId)
+
+    /** Erases enrolments past their retention period; returns how many. */
+    fun purgeExpired(): Int = enrolments.purgeExpired().toInt()
+}
+
+/**
+ * What the backbone must hear, kept until it has heard it: `locker.outbox`. Work done offline (an assisted
+ * enrolment's submission, …) waits here; [drain] sends it when the network is back.
+ */
+class HealthLockerOutbox internal constructor(private val outbox: Outbox) {
+    /** Counts by state and kind, the age of the oldest waiting item, each wedged item's reason. */
+    fun status(): OutboxStatus = outbox.status()
+
+    /** Every item, oldest first. Nothing personal: an item names its subject by id. */
+    fun items(): List<OutboxItem> = outbox.items()
+
+    /**
+     * Sends every item that is due, a few at a time; stops at the first failure every item would meet
+     * ([DrainReport.halted]: `offline`, …). Nothing is lost or sent twice.
+     */
+    suspend fun drain(backbone: Backbone): DrainReport = network { outbox.drain(backbone) }
+
+    /** Sends a wedged item again, as a new request, once the user has mended what its reason said. */
+    fun retry(itemId: Long): OutboxItem = outbox.retry(itemId)
+
+    /** Gives a wedged item up; its domain settles what it was for (a refused enrolment is erased). */
+    fun discard(itemId: Long) = outbox.discard(itemId)
 }
 
 private const val CHUNK = 256 * 1024

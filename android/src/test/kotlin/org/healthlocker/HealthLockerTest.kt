@@ -42,7 +42,7 @@ class HealthLockerTest {
 
     private fun lockerWithOwner(dir: File = storeDir(), keys: KeyProvider = InMemoryKeyProvider()): Pair<HealthLocker, Profile> {
         val l = track(HealthLocker.create(dir, keys))
-        return l to l.addProfile(owner())
+        return l to l.profiles.add(owner())
     }
 
     private fun fingerprint(dir: File): Map<String, String> =
@@ -56,22 +56,22 @@ class HealthLockerTest {
         val dir = storeDir()
         val keys = InMemoryKeyProvider()
         val (l, owner) = lockerWithOwner(dir, keys)
-        val child = l.addProfile(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
+        val child = l.profiles.add(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
         l.close()
-        assertFailsWith<LockerException.Closed> { l.profiles() }
+        assertFailsWith<LockerException.Closed> { l.profiles.list() }
 
         val again = track(HealthLocker.open(dir, keys))
-        assertEquals(listOf(owner, child), again.profiles())
+        assertEquals(listOf(owner, child), again.profiles.list())
         again.close()
-        assertEquals(listOf(owner, child), track(HealthLocker.openOrCreate(dir, keys)).profiles())
-        assertTrue(HealthLocker.openOrCreate(File(tmp.root, "fresh"), keys).also { track(it) }.profiles().isEmpty())
+        assertEquals(listOf(owner, child), track(HealthLocker.openOrCreate(dir, keys)).profiles.list())
+        assertTrue(HealthLocker.openOrCreate(File(tmp.root, "fresh"), keys).also { track(it) }.profiles.list().isEmpty())
     }
 
     @Test fun `a store whose database file was lost is reported damaged and never built over`() {
         val dir = storeDir()
         val keys = InMemoryKeyProvider()
         val (l, owner) = lockerWithOwner(dir, keys)
-        l.addAttachment(owner.id, "application/pdf", "%PDF-1.4 a scanned report".byteInputStream())
+        l.attachments.add(owner.id, "application/pdf", "%PDF-1.4 a scanned report".byteInputStream())
         l.close()
         File(dir, "locker.db").delete()
         val before = fingerprint(dir) - "locker.lock"
@@ -89,14 +89,14 @@ class HealthLockerTest {
         val dir = storeDir()
         val keys = InMemoryKeyProvider()
         val (l, owner) = lockerWithOwner(dir, keys)
-        l.importRecord(owner.id, sample("prescription"))
+        l.records.import(owner.id, sample("prescription"))
         l.close()
         val before = fingerprint(dir)
 
         assertFailsWith<LockerException.WrongKey> { HealthLocker.open(dir, InMemoryKeyProvider()) }
         assertEquals(before, fingerprint(dir))
         assertFailsWith<LockerException.InvalidInput> { Locker.open(dir.path, ByteArray(31)) }
-        assertEquals(1, track(HealthLocker.open(dir, keys)).records().records.size)
+        assertEquals(1, track(HealthLocker.open(dir, keys)).records.list().records.size)
     }
 
     @Test fun `every kind of record imports, classified, and a second copy is a duplicate`() {
@@ -108,76 +108,79 @@ class HealthLockerTest {
             "wellness" to HiType.WELLNESS_RECORD, "invoice" to HiType.INVOICE,
         )
         val ids = expected.map { (name, type) ->
-            val r = l.importRecord(owner.id, sample(name))
+            val r = l.records.import(owner.id, sample(name))
             assertEquals(type, r.hiType, name)
             assertTrue(r.title.isNotBlank() && r.date != null, name)
             r.id
         }
-        val dup = assertFailsWith<LockerException.Duplicate> { l.importRecord(owner.id, sample("invoice")) }
+        val dup = assertFailsWith<LockerException.Duplicate> { l.records.import(owner.id, sample("invoice")) }
         assertEquals(ids.last(), dup.existing)
         for (bad in File(fixtures, "invalid").listFiles()!!) {
-            assertFailsWith<LockerException.InvalidInput>(bad.name) { l.importRecord(owner.id, bad) }
+            assertFailsWith<LockerException.InvalidInput>(bad.name) { l.records.import(owner.id, bad) }
         }
-        assertEquals(8, l.allRecords().count())
+        assertEquals(8, l.records.all().count())
     }
 
     @Test fun `records list newest first and filter by type, dates, words and person`() {
         val (l, owner) = lockerWithOwner()
-        val child = l.addProfile(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
+        val child = l.profiles.add(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
         for (name in listOf("op-consultation", "prescription", "discharge-summary", "diagnostic-report", "wellness")) {
-            l.importRecord(owner.id, sample(name))
+            l.records.import(owner.id, sample(name))
         }
-        l.importRecord(child.id, sample("immunization"))
+        l.records.import(child.id, sample("immunization"))
 
-        val all = l.records().records
+        val all = l.records.list().records
         assertEquals(6, all.size)
         assertEquals(all.sortedByDescending { it.sortMs }, all)
-        assertEquals(listOf(HiType.PRESCRIPTION), l.records(RecordQuery(hiTypes = listOf(HiType.PRESCRIPTION))).records.map { it.hiType })
-        val in2024 = l.records(RecordQuery(fromDate = "2024-01-01", toDate = "2024-12-31")).records
+        assertEquals(listOf(HiType.PRESCRIPTION), l.records.list(RecordQuery(hiTypes = listOf(HiType.PRESCRIPTION))).records.map { it.hiType })
+        val in2024 = l.records.list(RecordQuery(fromDate = "2024-01-01", toDate = "2024-12-31")).records
         assertEquals(setOf(HiType.OP_CONSULTATION, HiType.IMMUNIZATION_RECORD), in2024.map { it.hiType }.toSet())
-        assertEquals(listOf(HiType.DISCHARGE_SUMMARY), l.records(RecordQuery(text = "dengue")).records.map { it.hiType })
-        assertEquals(listOf(HiType.DIAGNOSTIC_REPORT), l.records(RecordQuery(text = "lipi")).records.map { it.hiType })
-        assertEquals(listOf(child.id), l.records(RecordQuery(profileId = child.id)).records.map { it.profileId })
-        assertTrue(l.records(RecordQuery(text = "appendicectomy")).records.isEmpty())
+        assertEquals(listOf(HiType.DISCHARGE_SUMMARY), l.records.list(RecordQuery(text = "dengue")).records.map { it.hiType })
+        assertEquals(listOf(HiType.DIAGNOSTIC_REPORT), l.records.list(RecordQuery(text = "lipi")).records.map { it.hiType })
+        assertEquals(listOf(child.id), l.records.list(RecordQuery(profileId = child.id)).records.map { it.profileId })
+        assertTrue(l.records.list(RecordQuery(text = "appendicectomy")).records.isEmpty())
 
         // Two at a time, every record exactly once.
-        val first = l.records(RecordQuery(limit = 2u))
+        val first = l.records.list(RecordQuery(limit = 2u))
         assertEquals(2, first.records.size)
         assertNotEquals(null, first.nextCursor)
-        assertEquals(all, l.allRecords(RecordQuery(limit = 2u)).toList())
+        assertEquals(all, l.records.all(RecordQuery(limit = 2u)).toList())
     }
 
     @Test fun `a record exports exactly as imported, to memory or a file, and deletes`() {
         val (l, owner) = lockerWithOwner()
         val bundle = sample("health-document") // carries an inline PDF
-        val r = l.importRecord(owner.id, bundle, careContext = "visit-2018-appendix")
+        val r = l.records.import(owner.id, bundle, careContext = "visit-2018-appendix")
         assertEquals("visit-2018-appendix", r.careContext)
-        assertContentEquals(bundle, l.exportRecord(r.id))
+        assertContentEquals(bundle, l.records.export(r.id))
+        assertContentEquals(bundle, l.records.read(r.id))
+        assertEquals(1L, l.records.count())
         val out = File(tmp.root, "export.json")
-        assertEquals(bundle.size.toLong(), l.exportRecord(r.id, out))
+        assertEquals(bundle.size.toLong(), l.records.export(r.id, out))
         assertContentEquals(bundle, out.readBytes())
 
-        l.deleteRecord(r.id)
-        assertFailsWith<LockerException.NotFound> { l.record(r.id) }
-        assertFailsWith<LockerException.NotFound> { l.exportRecord(r.id) }
+        l.records.delete(r.id)
+        assertFailsWith<LockerException.NotFound> { l.records.get(r.id) }
+        assertFailsWith<LockerException.NotFound> { l.records.export(r.id) }
+        assertEquals(0L, l.records.count())
     }
 
     @Test fun `a large scan streams in and out in pieces, and by file`() {
         val (l, owner) = lockerWithOwner()
         val scan = pattern(3 * 1024 * 1024 + 17)
-        val info = l.addAttachment(owner.id, "application/pdf", ByteArrayInputStream(scan))
+        val info = l.attachments.add(owner.id, "application/pdf", ByteArrayInputStream(scan))
         assertEquals(scan.size.toULong(), info.size)
-        assertContentEquals(scan, l.openAttachment(info.id).use { it.readBytes() })
+        assertContentEquals(scan, l.attachments.open(info.id).use { it.readBytes() })
 
         val file = File(tmp.root, "xray.png").apply { writeBytes(pattern(200_000)) }
-        val byPath = l.addAttachment(owner.id, "image/png", file)
+        val byPath = l.attachments.add(owner.id, "image/png", file)
         val saved = File(tmp.root, "saved.png")
-        assertEquals(200_000L, l.saveAttachment(byPath.id, saved))
+        assertEquals(200_000L, l.attachments.save(byPath.id, saved))
         assertContentEquals(file.readBytes(), saved.readBytes())
-        assertEquals(listOf(byPath.id, info.id), l.attachments(owner.id).map { it.id })
+        assertEquals(listOf(byPath.id, info.id), l.attachments.list(owner.id).map { it.id })
 
-        l.deleteAttachment(byPath.id)
-        assertFailsWith<LockerException.NotFound> { l.attachment(byPath.id) }
+        l.attachments.delete(byPath.id)
+        assertFailsWith<LockerException.NotFound> { l.attachments.get(byPath.id) }
     }
 
     @Test fun `an upload that fails part way leaves nothing behind`() {
@@ -192,22 +195,22 @@ class HealthLockerTest {
                 return n
             }
         }
-        assertFailsWith<IOException> { l.addAttachment(owner.id, "image/jpeg", failing) }
-        assertTrue(l.attachments(owner.id).isEmpty())
+        assertFailsWith<IOException> { l.attachments.add(owner.id, "image/jpeg", failing) }
+        assertTrue(l.attachments.list(owner.id).isEmpty())
         assertTrue(File(dir, "attachments").listFiles()!!.isEmpty())
     }
 
     @Test fun `a changed byte in an attachment file is caught as tampering`() {
         val dir = storeDir()
         val (l, owner) = lockerWithOwner(dir)
-        val info = l.addAttachment(owner.id, "application/pdf", ByteArrayInputStream(pattern(300_000)))
+        val info = l.attachments.add(owner.id, "application/pdf", ByteArrayInputStream(pattern(300_000)))
         RandomAccessFile(File(dir, "attachments/${info.id}.hla"), "rw").use {
             it.seek(100_000)
             val b = it.read()
             it.seek(100_000)
             it.write(b xor 0x01)
         }
-        val e = assertFailsWith<IOException> { l.openAttachment(info.id).use { it.readBytes() } }
+        val e = assertFailsWith<IOException> { l.attachments.open(info.id).use { it.readBytes() } }
         assertIs<LockerException.Tampered>(e.cause)
         val report = l.check()
         assertEquals(listOf(info.id), report.damagedAttachments)
@@ -216,8 +219,8 @@ class HealthLockerTest {
 
     @Test fun `check passes on a sound store with records and attachments`() {
         val (l, owner) = lockerWithOwner()
-        l.importRecord(owner.id, sample("diagnostic-report"))
-        l.addAttachment(owner.id, "image/png", ByteArrayInputStream(pattern(70_000)))
+        l.records.import(owner.id, sample("diagnostic-report"))
+        l.attachments.add(owner.id, "image/png", ByteArrayInputStream(pattern(70_000)))
         val report = l.check()
         assertEquals(emptyList(), report.problems)
         assertEquals(1uL, report.attachmentsChecked) // the image; the report's small inline PDF stays in its bundle
@@ -228,10 +231,11 @@ class HealthLockerTest {
         val (l, owner) = lockerWithOwner()
         val count = { (l.verifyAudit() as AuditVerification.Intact).entries }
         val start = count()
-        val r = l.importRecord(owner.id, sample("op-consultation"))
-        l.exportRecord(r.id)
-        l.deleteRecord(r.id)
-        l.updateProfile(owner.copy(name = "Kavita S. Verma", abhaAddress = null))
+        val r = l.records.import(owner.id, sample("op-consultation"))
+        l.records.read(r.id) // shown on this device: not an export, not audited
+        l.records.export(r.id)
+        l.records.delete(r.id)
+        l.profiles.update(owner.copy(name = "Kavita S. Verma", abhaAddress = null))
         assertEquals(start + 4u, count())
         val entries = l.auditEntries(10)
         assertEquals(listOf("profile.update", "record.delete", "record.export", "record.import", "profile.add", "store.create"), entries.map { it.action })
@@ -241,18 +245,18 @@ class HealthLockerTest {
 
     @Test fun `profiles are edited whole and removing one takes its records`() {
         val (l, owner) = lockerWithOwner()
-        val edited = l.updateProfile(owner.copy(name = "Kavita S. Verma", abhaAddress = null))
+        val edited = l.profiles.update(owner.copy(name = "Kavita S. Verma", abhaAddress = null))
         assertEquals("Kavita S. Verma", edited.name)
         assertNull(edited.abhaAddress)
-        assertEquals(owner.abhaNumber, l.profile(owner.id).abhaNumber)
+        assertEquals(owner.abhaNumber, l.profiles.get(owner.id).abhaNumber)
 
-        val child = l.addProfile(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
-        val rec = l.importRecord(child.id, sample("immunization"))
-        l.removeProfile(child.id)
-        assertFailsWith<LockerException.NotFound> { l.record(rec.id) }
-        assertEquals(listOf(edited), l.profiles())
+        val child = l.profiles.add(NewProfile(name = "Rohan Sharma", gender = Gender.MALE, birthDate = "2015", relation = "child"))
+        val rec = l.records.import(child.id, sample("immunization"))
+        l.profiles.remove(child.id)
+        assertFailsWith<LockerException.NotFound> { l.records.get(rec.id) }
+        assertEquals(listOf(edited), l.profiles.list())
         assertFailsWith<LockerException.InvalidInput> {
-            l.addProfile(NewProfile(name = "", gender = Gender.OTHER, birthDate = "2015", relation = "child"))
+            l.profiles.add(NewProfile(name = "", gender = Gender.OTHER, birthDate = "2015", relation = "child"))
         }
     }
 
@@ -260,21 +264,21 @@ class HealthLockerTest {
         val dir = storeDir()
         val old = InMemoryKeyProvider()
         val (l, owner) = lockerWithOwner(dir, old)
-        l.importRecord(owner.id, sample("wellness"))
+        l.records.import(owner.id, sample("wellness"))
         val newKey = generateKey()
         l.rekey(newKey.copyOf())
         l.close()
         assertFailsWith<LockerException.WrongKey> { HealthLocker.open(dir, old) }
-        assertEquals(1, track(HealthLocker.open(dir, InMemoryKeyProvider(newKey))).records().records.size)
+        assertEquals(1, track(HealthLocker.open(dir, InMemoryKeyProvider(newKey))).records.list().records.size)
     }
 
     @Test fun `one locker serves several threads at once`() {
         val (l, owner) = lockerWithOwner()
         val names = listOf("op-consultation", "prescription", "discharge-summary", "diagnostic-report")
         val pool = Executors.newFixedThreadPool(4)
-        val jobs = names.map { name -> pool.submit { l.importRecord(owner.id, sample(name)); repeat(20) { l.records() } } }
+        val jobs = names.map { name -> pool.submit { l.records.import(owner.id, sample(name)); repeat(20) { l.records.list() } } }
         jobs.forEach { it.get(60, TimeUnit.SECONDS) }
         pool.shutdown()
-        assertEquals(4, l.records().records.size)
+        assertEquals(4, l.records.list().records.size)
     }
 }
