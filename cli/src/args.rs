@@ -252,13 +252,34 @@ pub enum SandboxCmd {
 /// Where the backbone is and who we are to it.
 #[derive(Args, Clone)]
 pub struct BackboneArgs {
-    /// The backbone's base URL (`locker sandbox serve` prints it).
+    /// Which deployment fills in the addresses: `local` (locker-sandbox at --backbone) or
+    /// `abdm-sandbox` (ABDM's public sandbox: dev.abdm.gov.in for the gateway and consent
+    /// manager, abhasbx.abdm.gov.in for ABHA, phrsbx.abdm.gov.in; needs your --client-id and
+    /// --client-secret).
+    #[arg(long, global = true, env = "LOCKER_PRESET", default_value = "local", value_parser = ["local", "abdm-sandbox"])]
+    pub preset: String,
+    /// With the local preset: the sandbox's base URL (`locker sandbox serve` prints it).
     #[arg(long = "backbone", global = true, env = "LOCKER_BACKBONE_URL", default_value = "http://127.0.0.1:8080")]
     pub url: String,
-    /// The client id registered with ABDM (default: the sandbox's).
+    /// The gateway's base URL (sessions), instead of the preset's.
+    #[arg(long, global = true, env = "LOCKER_GATEWAY_URL")]
+    pub gateway_url: Option<String>,
+    /// The ABHA service's base URL (`…/abha/api`), instead of the preset's.
+    #[arg(long, global = true, env = "LOCKER_ABHA_URL")]
+    pub abha_url: Option<String>,
+    /// The consent manager's base URL (`{hiecm}`), instead of the preset's.
+    #[arg(long, global = true, env = "LOCKER_HIECM_URL")]
+    pub hiecm_url: Option<String>,
+    /// The PHR app's host, as facility QR codes carry it, instead of the preset's.
+    #[arg(long, global = true, env = "LOCKER_PHR_URL")]
+    pub phr_url: Option<String>,
+    /// `X-CM-ID` (`sbx` in the sandbox, `abdm` in production), instead of the preset's.
+    #[arg(long, global = true, env = "LOCKER_CM_ID")]
+    pub cm_id: Option<String>,
+    /// The client id registered with ABDM (default with the local preset: the sandbox's).
     #[arg(long, global = true, env = "LOCKER_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// The client secret registered with ABDM (default: the sandbox's).
+    /// The client secret registered with ABDM (default with the local preset: the sandbox's).
     #[arg(long, global = true, env = "LOCKER_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
     /// A key the backbone's certificate chain must pass through, `sha256/<base64>` of its

@@ -13,7 +13,7 @@ mod prompt;
 use crate::args::{BackboneArgs, EnrolArgs, EnrolCmd};
 use crate::store::{Context, read_key, write_key_file};
 use crate::{CliResult, Failure, exit};
-use locker_core::{Backbone, BackboneConfig, DatabaseKey, Error, Locker};
+use locker_core::{Backbone, BackboneConfig, DatabaseKey, Error, Locker, Preset};
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -64,17 +64,40 @@ pub fn sandbox_config(url: &str) -> BackboneConfig {
 
 impl Net {
     pub fn new(a: &BackboneArgs) -> CliResult<Net> {
-        let mut config = BackboneConfig::local(
-            &a.url,
-            a.client_id.as_deref().unwrap_or(SANDBOX_CLIENT_ID),
-            a.client_secret.as_deref().unwrap_or(SANDBOX_CLIENT_SECRET),
-        );
+        let (preset, id, secret) = match a.preset.as_str() {
+            "abdm-sandbox" => {
+                let (Some(id), Some(secret)) = (&a.client_id, &a.client_secret) else {
+                    return Err(Failure::usage(
+                        "ABDM's sandbox needs the client id and secret ABDM issued you: --client-id and --client-secret",
+                    ));
+                };
+                (Preset::AbdmSandbox, id.as_str(), secret.as_str())
+            }
+            _ => (
+                Preset::Local { base: a.url.clone() },
+                a.client_id.as_deref().unwrap_or(SANDBOX_CLIENT_ID),
+                a.client_secret.as_deref().unwrap_or(SANDBOX_CLIENT_SECRET),
+            ),
+        };
+        let mut config = BackboneConfig::preset(&preset, id, secret);
+        for (given, field) in [
+            (&a.gateway_url, &mut config.gateway_url),
+            (&a.abha_url, &mut config.abha_url),
+            (&a.hiecm_url, &mut config.hiecm_url),
+            (&a.phr_url, &mut config.phr_url),
+            (&a.cm_id, &mut config.cm_id),
+        ] {
+            if let Some(v) = given {
+                *field = v.clone();
+            }
+        }
         config.pinned_keys = a.pins.clone();
         if let Some(file) = &a.ca_file {
             config.extra_roots_pem =
                 std::fs::read_to_string(file).map_err(|e| Failure::file("read the CA file", file, &e))?;
         }
-        Ok(Net { backbone: Backbone::new(config)?, url: a.url.clone() })
+        let url = config.gateway_url.clone();
+        Ok(Net { backbone: Backbone::new(config)?, url })
     }
 
     /// A core error as one line, saying what to do when the backbone is the trouble.
@@ -179,4 +202,36 @@ pub fn open_for_enrolment(ctx: &Context, create: bool) -> CliResult<Locker> {
         file.display()
     );
     Ok(locker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    fn net(args: &[&str]) -> CliResult<Net> {
+        let cli = Cli::try_parse_from([&["locker", "enrol", "queue"], args].concat()).expect("arguments parse");
+        let Command::Enrol(e) = cli.command else { panic!("enrol") };
+        Net::new(&e.backbone)
+    }
+
+    #[test]
+    fn each_service_has_its_own_address_from_a_preset_or_a_flag() {
+        let abdm = net(&["--preset", "abdm-sandbox", "--client-id", "HIP_1", "--client-secret", "s"]).ok().unwrap();
+        let c = abdm.backbone.config();
+        assert_eq!(c.gateway_url, "https://dev.abdm.gov.in/api/hiecm");
+        assert_eq!(c.abha_url, "https://abhasbx.abdm.gov.in/abha/api");
+        assert_eq!((c.phr_url.as_str(), c.cm_id.as_str()), ("https://phrsbx.abdm.gov.in", "sbx"));
+        let moved =
+            net(&["--abha-url", "http://127.0.0.1:9/elsewhere", "--hiecm-url", "http://127.0.0.1:9/cm"]).ok().unwrap();
+        let c = moved.backbone.config();
+        assert_eq!(
+            (c.abha_url.as_str(), c.hiecm_url.as_str()),
+            ("http://127.0.0.1:9/elsewhere", "http://127.0.0.1:9/cm")
+        );
+        assert_eq!(c.gateway_url, "http://127.0.0.1:8080");
+        // ABDM's own sandbox gets no made-up credentials.
+        assert!(net(&["--preset", "abdm-sandbox"]).is_err());
+    }
 }
