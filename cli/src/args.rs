@@ -213,6 +213,28 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The outbox: a queue drained to an in-process sandbox, against the same requests sent by
+    /// a plain loop over the same client; the same under every fault; the peak memory of 10,000
+    /// queued items.
+    Outbox {
+        /// Items queued and delivered per phase.
+        #[arg(long, default_value_t = 1000)]
+        items: usize,
+        /// Items queued in a fresh process for the peak-memory figure.
+        #[arg(long, default_value_t = 10_000)]
+        queued: usize,
+        /// Print one JSON object (the figures) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// (internal) Queue and drain items in a fresh process; print its peak RSS.
+    #[command(hide = true)]
+    OutboxChild {
+        #[arg(long)]
+        items: usize,
+        #[arg(long)]
+        backbone: String,
+    },
     /// (internal) Stream an attachment in and out in a fresh process; print its peak RSS.
     #[command(hide = true)]
     AttachChild {

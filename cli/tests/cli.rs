@@ -139,6 +139,10 @@ fn the_store_bench_prints_every_figure_the_issue_names() {
         "attach_read_mb_s",
         "aead_raw_mb_s",
         "attach_ratio",
+        "attach_write_vs_disk",
+        "attach_read_vs_raw",
+        "latest50_during_import_p50_ms",
+        "latest50_during_import_reads",
         "attach_peak_rss_mb",
     ] {
         assert!(v[k].as_f64().is_some_and(|x| x > 0.0), "{k} missing or not positive in {v}");

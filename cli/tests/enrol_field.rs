@@ -220,3 +220,18 @@ fn a_submission_that_stops_for_want_of_a_network_says_so_and_why() {
     assert_eq!(v["created"], 1, "{v}");
     assert_eq!(f.reconciliations().get(&id), Some(&1));
 }
+
+#[test]
+fn the_outbox_bench_prints_every_figure_and_loses_and_doubles_nothing_under_every_fault() {
+    let out = ok(&std::process::Command::new(BIN)
+        .args(["bench", "outbox", "--items", "40", "--queued", "60", "--json"])
+        .output()
+        .unwrap());
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for k in ["drain_per_s", "raw_per_s", "drain_ratio", "faulty_drain_per_s", "queued_10k_peak_rss_mb"] {
+        assert!(v[k].as_f64().is_some_and(|x| x > 0.0), "{k} missing or not positive in {v}");
+    }
+    assert_eq!((v["items"].as_u64(), v["queued_delivered"].as_u64()), (Some(40), Some(60)), "{v}");
+    assert_eq!(v["lost"], 0, "{v}");
+    assert_eq!(v["duplicated"], 0, "{v}");
+}

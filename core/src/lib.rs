@@ -11,6 +11,9 @@
 
 pub mod abha;
 pub mod attachments;
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench_support;
 pub mod clock;
 pub mod crypto;
 pub mod error;

@@ -123,7 +123,7 @@ impl<R: Read> Read for Tee<'_, R> {
 }
 
 /// VmHWM: the peak resident set of this process, in MB (MiB).
-fn peak_rss_mb() -> CliResult<f64> {
+pub fn peak_rss_mb() -> CliResult<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kb: f64 = status
         .lines()

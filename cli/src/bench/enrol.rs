@@ -180,7 +180,11 @@ async fn run_async(n: usize, json: bool) -> CliResult {
 
 /// Citizens lost (no account at the sandbox, or not reconciled here) and duplicated (a second
 /// enrolment applied at the sandbox, or reconciled twice here).
-fn audit_outcome(locker: &Locker, sandbox: &Sandbox, expected: &HashMap<String, String>) -> CliResult<(u64, u64)> {
+pub(super) fn audit_outcome(
+    locker: &Locker,
+    sandbox: &Sandbox,
+    expected: &HashMap<String, String>,
+) -> CliResult<(u64, u64)> {
     let accounts: HashSet<String> = sandbox.accounts().into_iter().map(|a| a.mobile).collect();
     let mut reconciled: HashMap<String, u32> = HashMap::new();
     for e in locker.audit_entries(u32::MAX)? {

@@ -3,6 +3,7 @@
 
 mod attach;
 mod enrol;
+mod outbox;
 mod size;
 mod store;
 
@@ -15,6 +16,8 @@ pub fn run(cmd: BenchCmd) -> CliResult {
         BenchCmd::Store { records, attach_mib, child_mib, json } => store::run(records, attach_mib, child_mib, json),
         BenchCmd::Size { lib, top, json } => size::run(lib, top, json),
         BenchCmd::Enrol { count, json } => enrol::run(count, json),
+        BenchCmd::Outbox { items, queued, json } => outbox::run(items, queued, json),
+        BenchCmd::OutboxChild { items, backbone } => outbox::child(items, &backbone),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }
 }

@@ -125,6 +125,45 @@ fn attachment_throughput(dir: &std::path::Path, data: &[u8]) -> CliResult<(f64, 
     Ok((write_best, read_best))
 }
 
+/// Latest-50 page reads, timed, while another thread imports `n` more records (batches of
+/// 500, each one transaction holding the writer): reads go to the reader and must not queue
+/// behind the import.
+fn latest_during_import(locker: &Locker, profile: &str, n: usize) -> CliResult<Vec<std::time::Duration>> {
+    let more = corpus_seeded(n, 7_000);
+    let importing = std::sync::atomic::AtomicBool::new(true);
+    let mut reads = Vec::new();
+    std::thread::scope(|scope| -> CliResult {
+        let writer = scope.spawn(|| -> CliResult {
+            for batch in more.chunks(IMPORT_BATCH) {
+                let refs: Vec<&[u8]> = batch.iter().map(Vec::as_slice).collect();
+                for r in locker.records().import_many(profile, &refs, &ImportOptions::default())? {
+                    r?;
+                }
+            }
+            importing.store(false, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        });
+        while importing.load(std::sync::atomic::Ordering::SeqCst) {
+            let (page, t) = timed(|| locker.records().list(&RecordQuery::default()));
+            if page?.records.is_empty() {
+                return Err(Failure::new("the newest page came back empty during the import"));
+            }
+            reads.push(t);
+        }
+        writer.join().map_err(|_| Failure::new("the import thread stopped on a bug"))?
+    })?;
+    if reads.is_empty() {
+        return Err(Failure::new("no read ran during the import"));
+    }
+    Ok(reads)
+}
+
+/// `n` generated bundles for one profile, from `seed`.
+fn corpus_seeded(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut g = Generator::new(seed);
+    (0..n).map(|_| g.next_bundle().json).collect()
+}
+
 /// The file system's own pace: the same bytes written durably the way attachments are (large
 /// writes, writeback started as they go, fsync at the end), with no crypto.
 fn disk_write_mb_s(dir: &std::path::Path, data: &[u8]) -> CliResult<f64> {
@@ -182,6 +221,8 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
         hits += page?.records.len();
         search.push(t);
     }
+    eprintln!("reading the newest page while {n} more records import in another thread…");
+    let mut during = latest_during_import(&locker, &ids[0], n)?;
     drop(locker);
     let mut opens = Vec::new();
     for _ in 0..9 {
@@ -249,6 +290,9 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
     put("search_p50_ms", json!(round(percentile_ms(&mut search, 50.0), 3)));
     put("search_p99_ms", json!(round(percentile_ms(&mut search, 99.0), 3)));
     put("search_hits_avg", json!(round(hits as f64 / 400.0, 1)));
+    put("latest50_during_import_p50_ms", json!(round(percentile_ms(&mut during, 50.0), 3)));
+    put("latest50_during_import_p99_ms", json!(round(percentile_ms(&mut during, 99.0), 3)));
+    put("latest50_during_import_reads", json!(during.len()));
     put("open_first_page_ms", json!(round(percentile_ms(&mut opens, 50.0), 2)));
     put("db_bytes", json!(db_bytes));
     put("attach_bytes", json!(attach_bytes));
@@ -258,6 +302,7 @@ pub fn run(n: usize, attach_mib: u64, child_mib: u64, json: bool) -> CliResult {
     put("attach_ratio", json!(round(write_best.min(read_best) / raw_best, 3)));
     put("disk_write_fsync_mb_s", json!(round(disk_best, 1)));
     put("attach_write_vs_disk", json!(round(write_best / disk_best, 3)));
+    put("attach_read_vs_raw", json!(round(read_best / raw_best, 3)));
     if let Some((w, r, plain)) = in_memory {
         put("memfs_plain_write_mb_s", json!(round(plain, 1)));
         put("memfs_attach_write_mb_s", json!(round(w, 1)));
