@@ -110,6 +110,13 @@ async fn field(sandbox: &Sandbox, config: &SandboxConfig, tmp: &Path, n: &mut u3
         report.still_queued
     ));
     say("Killed now, or a week from now, the tablet still has them: each is in the encrypted store.");
+    let status = locker.outbox().status()?;
+    ensure(status.waiting == 3 && status.wedged == 0, "three submissions wait in the outbox")?;
+    say(format!(
+        "The outbox, the one queue of everything the backbone must hear: {} waiting, {} wedged; each capture",
+        status.waiting, status.wedged
+    ));
+    say("was queued with its REQUEST-ID in the same transaction as the capture itself.");
 
     next("The network comes back");
     let report = locker.enrolment().submit(&online, Some(&session.id)).await?;
@@ -120,6 +127,8 @@ async fn field(sandbox: &Sandbox, config: &SandboxConfig, tmp: &Path, n: &mut u3
     say("Each went with the REQUEST-ID it was given at capture: a retry is answered, never applied twice.");
     let stats = sandbox.stats();
     ensure(stats.demographic_applied == 3 && stats.duplicates == 0, "applied once each")?;
+    ensure(locker.outbox().status()?.waiting == 0, "the outbox is empty")?;
+    say("The outbox is empty again: delivered items leave it in the transaction that records their answer.");
 
     next("Handing each ABHA over");
     for (c, id) in people.iter().zip(&ids) {
