@@ -51,6 +51,8 @@ pub enum Command {
     /// the store's key is kept in `<store>.key` beside the store, made with the store the
     /// first time.
     Enrol(Box<EnrolArgs>),
+    /// What the backbone must hear: the one queue of calls waiting for a network.
+    Outbox(Box<OutboxArgs>),
     /// The local stand-in for ABDM's backbone, for trying enrolment without ABDM credentials.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
@@ -311,6 +313,33 @@ pub struct BackboneArgs {
     /// A PEM file of root certificates to trust besides the public ones (a private CA).
     #[arg(long, global = true, env = "LOCKER_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+}
+
+/// `locker outbox …`
+#[derive(Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub command: OutboxCmd,
+    #[command(flatten)]
+    pub backbone: BackboneArgs,
+}
+
+#[derive(Subcommand)]
+pub enum OutboxCmd {
+    /// Counts by state and kind, the oldest waiting item's age, each wedged item's reason.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send everything that is due now; stops at the first failure every item would meet.
+    Drain {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a wedged item again, as a new request (after mending what its reason says).
+    Retry { id: i64 },
+    /// Give a wedged item up (a refused enrolment is erased from this device).
+    Discard { id: i64 },
 }
 
 /// `locker enrol`: online by default; `--assisted` for a field worker. Whatever is not given

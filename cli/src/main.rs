@@ -9,6 +9,7 @@ mod bench;
 mod demo;
 mod enrol;
 mod fixtures;
+mod outbox;
 mod profiles;
 mod records;
 mod sandbox;
@@ -154,6 +155,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Rekey { new_key_file } => store::rekey(&ctx, &new_key_file),
         Command::Audit { limit } => store::audit(&ctx, limit),
         Command::Enrol(args) => enrol::run(&ctx, *args),
+        Command::Outbox(args) => outbox::run(&ctx, *args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Demo => demo::run(),
         Command::Bench(cmd) => bench::run(cmd),
