@@ -15,7 +15,7 @@ impl Records {
     /// Imports a FHIR document bundle (JSON) for a profile. The same bundle again is
     /// `Duplicate`.
     #[uniffi::method(default(care_context = None))]
-    pub fn import(
+    pub fn import_bundle(
         &self,
         profile_id: String,
         bundle: Vec<u8>,

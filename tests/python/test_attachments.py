@@ -239,7 +239,7 @@ def test_a_record_with_a_large_inline_scan_keeps_it_as_an_attachment_and_exports
     scan = b"%PDF-1.4\n" + os.urandom(300_000)
     bundle = with_large_scan(scan, line_breaks)
 
-    record = locker.records()._import(owner.id, bundle)
+    record = locker.records().import_bundle(owner.id, bundle)
 
     assert record.attachments == 1
     [info] = locker.attachments().list(owner.id)
@@ -259,7 +259,7 @@ def test_a_record_with_a_large_inline_scan_keeps_it_as_an_attachment_and_exports
 
 def test_a_record_whose_inline_scan_was_damaged_is_reported_and_not_exported_wrong(locker, owner, store_dir):
     bundle = with_large_scan(os.urandom(200_000), line_breaks=False)
-    record = locker.records()._import(owner.id, bundle)
+    record = locker.records().import_bundle(owner.id, bundle)
     [info] = locker.attachments().list(owner.id)
     path = hla_path(store_dir, info.id)
     flip_byte(path, path.stat().st_size // 2)

@@ -27,7 +27,7 @@ def add_attachment(locker, profile_id, size=150_000):
 @pytest.fixture
 def furnished(locker, owner):
     """A store in use: every sample imported, three attachments added."""
-    records = [locker.records()._import(owner.id, s.data) for s in SAMPLES]
+    records = [locker.records().import_bundle(owner.id, s.data) for s in SAMPLES]
     attachments = [add_attachment(locker, owner.id, size) for size in (0, 150_000, 700_000)]
     return records, attachments
 
@@ -87,8 +87,8 @@ def test_the_audit_log_grows_by_one_entry_per_change_and_stays_intact(locker, tm
 
     owner = step("profile.add", lambda: locker.profiles().add(owner_profile()))
     child = step("profile.add", lambda: locker.profiles().add(child_profile()))
-    record = step("record.import", lambda: locker.records()._import(owner.id, SAMPLES[0].data))
-    step("record.import", lambda: locker.records()._import(child.id, SAMPLES[1].data))
+    record = step("record.import", lambda: locker.records().import_bundle(owner.id, SAMPLES[0].data))
+    step("record.import", lambda: locker.records().import_bundle(child.id, SAMPLES[1].data))
     step("record.export", lambda: locker.records().export(record.id))
     step("record.delete", lambda: locker.records().delete(record.id))
     owner.name = "Lakshmi V."
@@ -111,10 +111,10 @@ def test_the_audit_log_grows_by_one_entry_per_change_and_stays_intact(locker, tm
 
 
 def test_a_refused_change_leaves_no_audit_entry(locker, owner):
-    locker.records()._import(owner.id, SAMPLES[0].data)
+    locker.records().import_bundle(owner.id, SAMPLES[0].data)
     before = audit_count(locker)
     with pytest.raises(hl.LockerError.Duplicate):
-        locker.records()._import(owner.id, SAMPLES[0].data)
+        locker.records().import_bundle(owner.id, SAMPLES[0].data)
     with pytest.raises(hl.LockerError.InvalidInput):
         locker.profiles().add(child_profile(name=""))
     with pytest.raises(hl.LockerError.NotFound):
@@ -123,8 +123,8 @@ def test_a_refused_change_leaves_no_audit_entry(locker, owner):
 
 
 def test_the_audit_log_holds_no_personal_data(locker, owner, child):
-    record = locker.records()._import(owner.id, SAMPLES[0].data)
-    child_record = locker.records()._import(child.id, SAMPLES[1].data)
+    record = locker.records().import_bundle(owner.id, SAMPLES[0].data)
+    child_record = locker.records().import_bundle(child.id, SAMPLES[1].data)
     locker.records().export(record.id)
     attachment = add_attachment(locker, owner.id, 1000)
     owner.abha_address = None

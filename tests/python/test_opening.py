@@ -98,7 +98,7 @@ def test_every_call_after_close_store_raises_closed_and_closing_twice_is_harmles
         lambda: locker.profiles().list(),
         lambda: locker.profiles().get(owner.id),
         lambda: locker.profiles().add(owner_profile(name="Someone Else", relation="spouse", is_owner=False)),
-        lambda: locker.records()._import(owner.id, SAMPLES[0].data),
+        lambda: locker.records().import_bundle(owner.id, SAMPLES[0].data),
         lambda: locker.records().list(hl.RecordQuery()),
         lambda: locker.attachments().begin(owner.id, "application/pdf"),
         lambda: locker.attachments().list(owner.id),
@@ -132,7 +132,7 @@ def test_generated_keys_are_32_random_bytes():
 
 
 def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouched(locker, store_dir, key, owner):
-    record = locker.records()._import(owner.id, SAMPLES[0].data)
+    record = locker.records().import_bundle(owner.id, SAMPLES[0].data)
     writer = locker.attachments().begin(owner.id, "image/jpeg")
     writer.write(b"\xff\xd8" + bytes(range(256)) * 100)
     attachment = writer.finish()
@@ -154,7 +154,7 @@ def test_citizen_opening_with_a_wrong_key_gets_wrong_key_and_the_store_is_untouc
 
 
 def test_after_a_rekey_only_the_new_key_opens_the_store(locker, store_dir, key, owner):
-    record = locker.records()._import(owner.id, SAMPLES[1].data)
+    record = locker.records().import_bundle(owner.id, SAMPLES[1].data)
     new_key = hl.generate_key()
     locker.rekey(new_key)
     assert locker.records().get(record.id) == record, "the open store keeps working after a rekey"
@@ -171,7 +171,7 @@ def test_the_rooms_a_locker_hands_out_share_its_store_and_close_with_it(locker, 
     # Every domain object is a view of the one store: what one handle changes, another sees.
     profiles, records, attachments = locker.profiles(), locker.records(), locker.attachments()
     enrolment, outbox = locker.enrolment(), locker.outbox()
-    record = records._import(owner.id, SAMPLES[0].data)
+    record = records.import_bundle(owner.id, SAMPLES[0].data)
     assert locker.records().get(record.id) == record
     assert locker.profiles().list() == profiles.list() == [owner]
     writer = attachments.begin(owner.id, "application/pdf")

@@ -109,8 +109,8 @@ def test_editing_a_removed_profile_is_not_found(locker, owner, child):
 def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_the_owners(
     locker, store_dir, key, owner, child
 ):
-    owners_records = [locker.records()._import(owner.id, s.data) for s in SAMPLES[:3]]
-    childs_records = [locker.records()._import(child.id, s.data) for s in SAMPLES[3:]]
+    owners_records = [locker.records().import_bundle(owner.id, s.data) for s in SAMPLES[:3]]
+    childs_records = [locker.records().import_bundle(child.id, s.data) for s in SAMPLES[3:]]
     writer = locker.attachments().begin(child.id, "image/jpeg")
     writer.write(os.urandom(100_000))
     childs_scan = writer.finish()
@@ -134,7 +134,7 @@ def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_t
     assert locker.check().problems == []
 
     # The child's documents can be imported again (for someone else): nothing of them lingers.
-    again = locker.records()._import(owner.id, SAMPLES[3].data)
+    again = locker.records().import_bundle(owner.id, SAMPLES[3].data)
     assert again.id not in {r.id for r in childs_records}
     locker.close_store()
     with opened(store_dir, key) as reopened:

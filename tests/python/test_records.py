@@ -10,12 +10,12 @@ SAMPLE_IDS = [s.name for s in SAMPLES]
 @pytest.fixture
 def imported(locker, owner):
     """Every sample imported for the owner: sample name → RecordSummary."""
-    return {s.name: locker.records()._import(owner.id, s.data) for s in SAMPLES}
+    return {s.name: locker.records().import_bundle(owner.id, s.data) for s in SAMPLES}
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=SAMPLE_IDS)
 def test_each_kind_of_abdm_record_imports_with_its_type_title_and_date(locker, owner, sample):
-    summary = locker.records()._import(owner.id, sample.data)
+    summary = locker.records().import_bundle(owner.id, sample.data)
 
     assert summary.hi_type == sample.hi_type
     assert summary.title == sample.title
@@ -27,25 +27,25 @@ def test_each_kind_of_abdm_record_imports_with_its_type_title_and_date(locker, o
 
 
 def test_a_record_that_arrived_under_a_care_context_keeps_it(locker, owner):
-    summary = locker.records()._import(owner.id, SAMPLES[0].data, care_context="CC-2025-0042")
+    summary = locker.records().import_bundle(owner.id, SAMPLES[0].data, care_context="CC-2025-0042")
     assert summary.care_context == "CC-2025-0042"
     assert locker.records().get(summary.id).care_context == "CC-2025-0042"
 
 
 @pytest.mark.parametrize("sample", SAMPLES[:2], ids=SAMPLE_IDS[:2])
 def test_the_same_bundle_twice_is_a_duplicate_naming_the_first_record(locker, owner, sample):
-    first = locker.records()._import(owner.id, sample.data)
+    first = locker.records().import_bundle(owner.id, sample.data)
     entries = audit_count(locker)
 
     with pytest.raises(hl.LockerError.Duplicate) as raised:
-        locker.records()._import(owner.id, sample.data)
+        locker.records().import_bundle(owner.id, sample.data)
     assert raised.value.existing == first.id
 
     # The same document re-serialised (other white space) is still the same document.
     pretty = variant(sample, 0).replace(b"-copy-0", b"")
     assert pretty != sample.data
     with pytest.raises(hl.LockerError.Duplicate) as raised:
-        locker.records()._import(owner.id, pretty)
+        locker.records().import_bundle(owner.id, pretty)
     assert raised.value.existing == first.id
 
     assert [r.id for r in list_all(locker)] == [first.id]
@@ -57,7 +57,7 @@ def test_a_bundle_a_reader_must_refuse_is_invalid_input_and_nothing_is_stored(lo
     entries = audit_count(locker)
 
     with pytest.raises(hl.LockerError.InvalidInput):
-        locker.records()._import(owner.id, path.read_bytes())
+        locker.records().import_bundle(owner.id, path.read_bytes())
     with pytest.raises(hl.LockerError.InvalidInput):
         locker.records().import_file(owner.id, str(path))
 
@@ -69,7 +69,7 @@ def test_a_bundle_a_reader_must_refuse_is_invalid_input_and_nothing_is_stored(lo
 
 def test_a_record_for_a_profile_that_does_not_exist_is_not_found(locker, owner):
     with pytest.raises(hl.LockerError.NotFound):
-        locker.records()._import("no-such-profile", SAMPLES[0].data)
+        locker.records().import_bundle("no-such-profile", SAMPLES[0].data)
     assert list_all(locker) == []
 
 
@@ -138,8 +138,8 @@ def test_filters_combine(locker, imported):
 
 
 def test_a_family_members_records_are_listed_apart_from_the_owners(locker, owner, child):
-    owners = [locker.records()._import(owner.id, s.data).id for s in SAMPLES[:5]]
-    childs = [locker.records()._import(child.id, s.data).id for s in SAMPLES[5:]]
+    owners = [locker.records().import_bundle(owner.id, s.data).id for s in SAMPLES[:5]]
+    childs = [locker.records().import_bundle(child.id, s.data).id for s in SAMPLES[5:]]
 
     assert sorted(r.id for r in list_all(locker, profile_id=child.id)) == sorted(childs)
     assert sorted(r.id for r in list_all(locker, profile_id=owner.id)) == sorted(owners)
@@ -152,7 +152,7 @@ def test_paging_with_a_small_limit_walks_every_record_exactly_once_newest_first(
     # Four more records on the prescription's day: ties in the sort key must not lose or repeat.
     prescription = next(s for s in SAMPLES if s.name == "prescription.json")
     for n in range(1, 5):
-        locker.records()._import(owner.id, variant(prescription, n))
+        locker.records().import_bundle(owner.id, variant(prescription, n))
     everything = locker.records().list(hl.RecordQuery(limit=500))
     assert everything.next_cursor is None
     assert len(everything.records) == 12
@@ -176,7 +176,7 @@ def test_paging_with_a_small_limit_walks_every_record_exactly_once_newest_first(
 
 def test_paging_keeps_its_filter_from_page_to_page(locker, owner, imported):
     for n in range(1, 4):
-        locker.records()._import(owner.id, variant(SAMPLES[0], n))
+        locker.records().import_bundle(owner.id, variant(SAMPLES[0], n))
     wanted = [SAMPLES[0].hi_type]
     walked = list_all(locker, limit=1, hi_types=wanted)
     assert len(walked) == 4
@@ -190,7 +190,7 @@ def test_a_cursor_the_store_never_gave_out_is_invalid_input(locker, imported):
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=SAMPLE_IDS)
 def test_an_exported_record_is_byte_for_byte_the_bundle_that_was_imported(locker, owner, tmp_path, sample):
-    record = locker.records()._import(owner.id, sample.data)
+    record = locker.records().import_bundle(owner.id, sample.data)
 
     assert locker.records().export(record.id) == sample.data
     out = tmp_path / "export" / "bundle.json"
@@ -210,7 +210,7 @@ def test_a_record_imported_from_a_file_exports_as_that_file_even_after_reopening
 
 
 def test_exporting_over_an_existing_file_replaces_it_whole(locker, owner, tmp_path):
-    record = locker.records()._import(owner.id, SAMPLES[3].data)
+    record = locker.records().import_bundle(owner.id, SAMPLES[3].data)
     out = tmp_path / "bundle.json"
     out.write_bytes(b"x" * (len(SAMPLES[3].data) * 2))
     locker.records().export_to_file(record.id, str(out))
@@ -233,9 +233,9 @@ def test_a_deleted_record_is_gone_and_the_others_stay(locker, imported):
 
 
 def test_a_deleted_record_can_be_imported_again(locker, owner):
-    first = locker.records()._import(owner.id, SAMPLES[0].data)
+    first = locker.records().import_bundle(owner.id, SAMPLES[0].data)
     locker.records().delete(first.id)
-    second = locker.records()._import(owner.id, SAMPLES[0].data)
+    second = locker.records().import_bundle(owner.id, SAMPLES[0].data)
     assert second.id != first.id
     assert locker.records().export(second.id) == SAMPLES[0].data
 
@@ -257,7 +257,7 @@ def test_a_record_read_to_show_on_the_device_is_the_bundle_and_leaves_no_audit_e
 
 def test_the_record_count_follows_imports_and_deletes(locker, owner):
     assert locker.records().count() == 0
-    records = [locker.records()._import(owner.id, s.data) for s in SAMPLES[:3]]
+    records = [locker.records().import_bundle(owner.id, s.data) for s in SAMPLES[:3]]
     assert locker.records().count() == 3
     locker.records().delete(records[0].id)
     assert locker.records().count() == 2 == len(list_all(locker))

@@ -35,7 +35,7 @@ def test_four_threads_importing_and_listing_at_once_all_succeed(locker, owner):
     def work(t):
         for i in range(per_thread):
             sample = SAMPLES[(t + i) % len(SAMPLES)]
-            summary = locker.records()._import(owner.id, variant(sample, t * 100 + i))
+            summary = locker.records().import_bundle(owner.id, variant(sample, t * 100 + i))
             assert summary.hi_type == sample.hi_type
             imported[t].append(summary.id)
             page = locker.records().list(hl.RecordQuery(limit=3, hi_types=[sample.hi_type]))

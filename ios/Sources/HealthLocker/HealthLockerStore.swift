@@ -176,7 +176,7 @@ public final class HealthLockerRecords: Sendable {
     /// Imports a FHIR document bundle (JSON). The same bundle again throws `LockerError.Duplicate`.
     @discardableResult
     public func `import`(_ bundle: Data, forProfile profileId: String, careContext: String? = nil) throws -> RecordSummary {
-        try records.`import`(profileId: profileId, bundle: bundle, careContext: careContext)
+        try records.importBundle(profileId: profileId, bundle: bundle, careContext: careContext)
     }
 
     /// Imports the bundle in the file at `url`.

@@ -113,7 +113,7 @@ class HealthLockerProfiles internal constructor(private val profiles: Profiles) 
 class HealthLockerRecords internal constructor(private val records: Records) {
     /** Imports a bundle (JSON); the same bundle again raises [LockerException.Duplicate] naming the record. */
     fun import(profileId: String, bundle: ByteArray, careContext: String? = null): RecordSummary =
-        records.import(profileId, bundle, careContext)
+        records.importBundle(profileId, bundle, careContext)
 
     /** Imports the bundle in [bundle]. */
     fun import(profileId: String, bundle: File, careContext: String? = null): RecordSummary =
