@@ -90,6 +90,10 @@ pub(crate) fn parse_fhir_datetime(s: &str) -> Option<(String, i64)> {
     let h = num(hms.next()?).filter(|h| *h < 24)? as i64;
     let mi = num(hms.next()?).filter(|m| *m < 60)? as i64;
     let sec = hms.next().map(num).unwrap_or(Some(0)).filter(|s| *s < 61)? as i64;
+    // Digits only before cutting to milliseconds: a cut inside a multi-byte character would panic.
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let ms = if frac.is_empty() { 0 } else { num(&format!("{frac:0<3}")[..3])? as i64 };
     let ts = day_ms + ((h * 60 + mi - offset_min) * 60 + sec) * 1000 + ms;
     Some((date, ts))
@@ -140,7 +144,17 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for bad in ["2023-02-29", "2024-13-01", "24-01-01", "2024-1-1", "yesterday", "2024-01-01T25:00:00Z", ""] {
+        // The last found by fuzzing: a fraction cut inside a multi-byte character.
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-01-01",
+            "2024-1-1",
+            "yesterday",
+            "2024-01-01T25:00:00Z",
+            "",
+            "2024-03-05T09:3.0\"\u{7be}30+5:30",
+        ] {
             assert!(parse_fhir_datetime(bad).is_none(), "{bad}");
         }
         assert!(parse_fhir_datetime("2024-02-29").is_some());
