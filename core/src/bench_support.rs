@@ -8,7 +8,6 @@ use crate::CitizenDetails;
 use crate::crypto::seal::{BackboneKey, Sealed};
 use crate::error::Result;
 use crate::sync::Backbone;
-use crate::sync::abha_api::Demographics;
 
 /// A citizen's submission, sealed and ready to send.
 pub struct RawSubmission {
@@ -23,21 +22,8 @@ impl RawSubmission {
 
     /// Sends it under `request_id`, as a drain would.
     pub async fn send(&self, backbone: &Backbone, request_id: &str) -> Result<()> {
-        let d = &self.details;
-        let demographics = Demographics {
-            sealed_aadhaar: &self.sealed,
-            name: &d.name,
-            gender: d.gender.code(),
-            birth_date: &d.birth_date,
-            mobile: &d.mobile,
-            address: &d.address,
-            state_code: &d.state_code,
-            district_code: &d.district_code,
-            pin_code: &d.pin_code,
-            consent_version: "1.4",
-            consent_language: "hi",
-            consent_at_ms: 1_700_000_000_000,
-        };
+        let demographics =
+            crate::abha::enrolment::submit::demographics(&self.details, &self.sealed, "1.4", "hi", 1_700_000_000_000);
         backbone.enrol_by_demographics(request_id, &demographics).await.map(|_| ())
     }
 }

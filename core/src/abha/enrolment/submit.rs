@@ -4,8 +4,9 @@
 //! re-arms or discards its outbox item.
 
 use super::rows::{self, Erasure};
-use super::{EnrolmentOutcome, EnrolmentState, Personal};
+use super::{CitizenDetails, EnrolmentOutcome, EnrolmentState, Personal};
 use crate::Locker;
+use crate::crypto::seal::Sealed;
 use crate::error::{Error, Result};
 use crate::outbox::{OutboxItem, queue};
 use crate::store::Tx;
@@ -27,20 +28,13 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
         let (Some(d), Some(sealed)) = (personal.details.as_ref(), personal.sealed_aadhaar.as_ref()) else {
             return Err(Error::Corrupt("a queued enrolment lacks its details".into()));
         };
-        let demographics = Demographics {
-            sealed_aadhaar: sealed,
-            name: &d.name,
-            gender: d.gender.code(),
-            birth_date: &d.birth_date,
-            mobile: &d.mobile,
-            address: &d.address,
-            state_code: &d.state_code,
-            district_code: &d.district_code,
-            pin_code: &d.pin_code,
-            consent_version: row.consent_version.as_deref().unwrap_or(""),
-            consent_language: row.consent_language.as_deref().unwrap_or(""),
-            consent_at_ms: row.consent_at.unwrap_or(row.created_at),
-        };
+        let demographics = demographics(
+            d,
+            sealed,
+            row.consent_version.as_deref().unwrap_or(""),
+            row.consent_language.as_deref().unwrap_or(""),
+            row.consent_at.unwrap_or(row.created_at),
+        );
         backbone.enrol_by_demographics(&item.request_id, &demographics).await?
     };
     locker.write(|tx| {
@@ -62,6 +56,31 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
         row.updated_at = tx.now();
         rows::update(tx, &row, Some(("enrolment.submitted", &format!("outcome={}", outcome.code()))))
     })
+}
+
+/// The demographic enrolment call's body for a citizen whose Aadhaar number is `sealed`, with the
+/// consent they gave (text version, language, when).
+pub(crate) fn demographics<'a>(
+    d: &'a CitizenDetails,
+    sealed: &'a Sealed,
+    consent_version: &'a str,
+    consent_language: &'a str,
+    consent_at_ms: i64,
+) -> Demographics<'a> {
+    Demographics {
+        sealed_aadhaar: sealed,
+        name: &d.name,
+        gender: d.gender.code(),
+        birth_date: &d.birth_date,
+        mobile: &d.mobile,
+        address: &d.address,
+        state_code: &d.state_code,
+        district_code: &d.district_code,
+        pin_code: &d.pin_code,
+        consent_version,
+        consent_language,
+        consent_at_ms,
+    }
 }
 
 /// The backbone refused `item`: its enrolment is rejected with what the worker can do about it
