@@ -140,3 +140,16 @@ def test_removing_a_child_removes_their_records_and_attachments_and_nothing_of_t
     with opened(store_dir, key) as reopened:
         assert reopened.profiles().list() == [owner]
         assert len(list_all(reopened)) == len(owners_records) + 1
+
+
+def test_printing_a_record_shows_no_personal_data(locker, owner):
+    """A log line of a profile, a new profile or a record carries ids and kinds, never a name,
+    a birth date or an ABHA number (as the core's Debug)."""
+    printed = " ".join(
+        f(x)
+        for x in (owner, owner_profile(), hl.RecordQuery(text="tuberculosis"))
+        for f in (str, repr)
+    )
+    for personal in (owner.name, owner.birth_date, owner.abha_number or "-", "tuberculosis"):
+        assert personal not in printed, printed
+    assert owner.id in printed

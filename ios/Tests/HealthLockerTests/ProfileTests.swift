@@ -5,6 +5,19 @@ import XCTest
 @testable import HealthLocker
 
 final class ProfileTests: StoreTestCase {
+    func testPrintingARecordShowsNoPersonalData() throws {
+        let (_, owner) = try lockerWithOwner()
+        var dumped = ""
+        dump(owner, to: &dumped)
+        let printed = [String(describing: owner), String(reflecting: owner), dumped,
+                       String(describing: ownerProfile()), String(describing: RecordQuery(text: "tuberculosis"))]
+            .joined(separator: " ")
+        for personal in [owner.name, owner.birthDate, owner.abhaNumber ?? "-", "tuberculosis"] {
+            XCTAssertFalse(printed.contains(personal), printed)
+        }
+        XCTAssertTrue(printed.contains(owner.id), printed)
+    }
+
     func testProfilesAreEditedWholeAndRemovingOneTakesItsRecords() throws {
         let (store, owner) = try lockerWithOwner()
         XCTAssertTrue(owner.isOwner)

@@ -11,6 +11,7 @@ import kotlin.random.Random
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertIs
 import kotlin.test.assertNotEquals
 import kotlin.test.assertNull
@@ -241,6 +242,16 @@ class HealthLockerTest {
         assertEquals(listOf("profile.update", "record.delete", "record.export", "record.import", "profile.add", "store.create"), entries.map { it.action })
         val text = entries.joinToString { "$it" }
         for (secret in listOf("Kavita", "Sharma", "Meenakshi", "91-5540", "kavita.s")) assertTrue(secret !in text, secret)
+    }
+
+    @Test fun `a record's toString carries no personal data`() {
+        val (l, owner) = lockerWithOwner()
+        val printed = listOf(owner, owner(), RecordQuery(text = "tuberculosis")).joinToString(" ") { it.toString() }
+        for (personal in listOf(owner.name, owner.birthDate, owner.abhaNumber ?: "-", "tuberculosis")) {
+            assertFalse(printed.contains(personal), printed)
+        }
+        assertTrue(printed.contains(owner.id), printed)
+        l.close()
     }
 
     @Test fun `profiles are edited whole and removing one takes its records`() {
