@@ -12,7 +12,9 @@ use crate::sync::client::{LoginPause, PauseReason};
 use rusqlite::{OptionalExtension, params};
 use std::future::Future;
 
-/// Runs `call` with the store's login pause given to `backbone` before and kept after.
+/// Runs `call` with the store's login pause given to `backbone` before and kept after, also
+/// when the caller drops `call` part way (an app cancelling a submission): a refusal met before
+/// the cancellation is not forgotten.
 pub(crate) async fn with_backbone<T>(
     locker: &Locker,
     backbone: &Backbone,
@@ -22,11 +24,36 @@ pub(crate) async fn with_backbone<T>(
     if let Some(kept) = locker.read(|r| load(r.conn(), &client))? {
         backbone.remember_login_pause(kept);
     }
+    let mut guard = KeepPause { locker, backbone, client, kept: false };
     let out = call.await;
-    let now = backbone.now_ms();
-    let current = backbone.login_pause().filter(|p| p.holds_at(now));
-    locker.write(|tx| keep(tx, &client, current.as_ref()))?;
+    guard.kept = true;
+    guard.keep()?;
     out
+}
+
+/// Keeps the backbone's current login pause in the store when dropped, unless already kept.
+struct KeepPause<'a> {
+    locker: &'a Locker,
+    backbone: &'a Backbone,
+    client: String,
+    kept: bool,
+}
+
+impl KeepPause<'_> {
+    fn keep(&self) -> Result<()> {
+        let now = self.backbone.now_ms();
+        let current = self.backbone.login_pause().filter(|p| p.holds_at(now));
+        self.locker.write(|tx| keep(tx, &self.client, current.as_ref()))
+    }
+}
+
+impl Drop for KeepPause<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            // Cancelled: nobody is left to hear a failure; the pause is still held in memory.
+            let _ = self.keep();
+        }
+    }
 }
 
 fn load(conn: &rusqlite::Connection, client: &str) -> Result<Option<LoginPause>> {

@@ -137,7 +137,11 @@ fn a_long_retry_after_stops_the_drain_and_is_honoured_between_drains() {
     assert_eq!(r.delivered, 2);
     let throttled = ids.iter().map(|id| l.enrolment().get(id).unwrap()).find(|e| e.state == EnrolmentState::Queued);
     let item = item_of(&l, &throttled.expect("one still queued").id);
-    assert_eq!(item.attempts, 1);
+    assert_eq!(
+        (item.attempts, item.last_error.as_deref()),
+        (0, Some("rate-limited:SBX-FAULT")),
+        "a pause the backbone asks of everyone does not count against the item"
+    );
     assert!(item.next_attempt_at_ms >= clock.now_ms() + 119_000, "Retry-After is kept between drains");
     let applied = sb.stats().demographic_applied;
     let r = block_on(l.outbox().drain(&backbone(&sb))).unwrap();

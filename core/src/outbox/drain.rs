@@ -18,8 +18,10 @@ const IN_FLIGHT: usize = 4;
 /// Items read from the queue at a time.
 const BATCH: u32 = 64;
 
-/// A due time further ahead than this was set by a clock that has since gone back: it is due.
-const CLOCK_SLACK_MS: i64 = 24 * 3_600_000;
+/// Tries that failed for the backbone's trouble (5xx, unreadable answers) after which an item
+/// is wedged rather than tried for ever: with the backoff's cap, days of failing. Its reason says
+/// so, and the user can send it again.
+const GIVE_UP_AFTER: u32 = 10;
 
 /// Which items a drain may send.
 pub(crate) enum Scope<'a> {
@@ -57,6 +59,8 @@ pub struct DrainReport {
 }
 
 pub(crate) async fn drain(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<DrainReport> {
+    // One drain at a time per store: two would send the same item twice at once.
+    let _one = locker.drain_lock().lock().await;
     crate::network::with_backbone(locker, backbone, run(locker, backbone, scope)).await
 }
 
@@ -65,19 +69,23 @@ async fn run(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<
     settle_deadlines(locker, &mut report)?;
     let halted = AtomicBool::new(false);
     let mut tried: HashSet<i64> = HashSet::new();
-    loop {
-        let now = locker.now_ms();
-        let due: Vec<OutboxItem> = locker
-            .read(|r| queue::due(r.conn(), now, CLOCK_SLACK_MS, BATCH))?
-            .into_iter()
-            .filter(|i| scope.admits(i) && !tried.contains(&i.id))
-            .collect();
-        if due.is_empty() || halted.load(Ordering::SeqCst) {
+    // The queue is read forward a page at a time. A lane's next item becomes its head only once
+    // the one before it is delivered: then the queue is read again from its start.
+    let mut after = 0i64;
+    let mut lane_moved = false;
+    while !halted.load(Ordering::SeqCst) {
+        let page = locker.read(|r| queue::due(r.conn(), locker.now_ms(), after, BATCH))?;
+        let Some(last) = page.last() else {
+            if std::mem::take(&mut lane_moved) {
+                after = 0;
+                continue;
+            }
             break;
-        }
-        tried.extend(due.iter().map(|i| i.id));
+        };
+        after = last.id;
+        let batch: Vec<OutboxItem> = page.into_iter().filter(|i| scope.admits(i) && tried.insert(i.id)).collect();
         let halted = &halted;
-        let mut answers = futures_util::stream::iter(due)
+        let mut answers = futures_util::stream::iter(batch)
             .map(|item| async move {
                 // Once one failure every other item would meet too has come back, no more go.
                 if halted.load(Ordering::SeqCst) {
@@ -93,6 +101,7 @@ async fn run(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<
         while let Some((item, answer)) = answers.next().await {
             let Some(answer) = answer else { continue };
             report.touched.push(item.subject.clone());
+            lane_moved |= answer.is_ok() && item.lane.is_some();
             settle(locker, backbone, &item, answer, &mut report)?;
         }
     }
@@ -111,7 +120,9 @@ async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Res
     }
 }
 
-/// Records what a try that did not succeed means for its item.
+/// Records what a try that did not succeed means for its item, unless the item was replaced or
+/// removed while its call was in flight (a correction, a cancellation): then the answer was to
+/// a request nobody wants any more, and settles nothing.
 fn settle(
     locker: &Locker,
     backbone: &Backbone,
@@ -127,26 +138,42 @@ fn settle(
         Err(e) => e,
     };
     let code = retry::code_of(&e);
-    match retry::classify(&e) {
-        Disposition::Retry => {
-            let pause = retry::retry_after(&e).unwrap_or_else(|| backbone.policy().backoff(item.attempts + 1));
-            locker.write(|tx| queue::reschedule(tx, item.id, tx.now() + millis(pause), &code))?;
-            report.retrying += 1;
+    let disposition = match retry::classify(&e) {
+        // This item's own rows cannot be read: no try mends that, and the others can still go.
+        Disposition::Local if matches!(e, Error::Corrupt(_)) => Disposition::Wedge,
+        Disposition::Retry if item.attempts + 1 >= GIVE_UP_AFTER => Disposition::Wedge,
+        Disposition::Local => return Err(e),
+        d => d,
+    };
+    let settled = locker.write(|tx| {
+        if !queue::still_current(tx, item)? {
+            return Ok(false);
         }
+        match disposition {
+            Disposition::Retry => {
+                let pause = retry::retry_after(&e).unwrap_or_else(|| backbone.policy().backoff(item.attempts + 1));
+                queue::reschedule(tx, item.id, tx.now() + millis(pause), &code, true)?;
+            }
+            // Not this item's doing: it may go as soon as the trouble passes, and the try does
+            // not count against it.
+            Disposition::Halt => {
+                let pause = retry::retry_after(&e).unwrap_or_default();
+                queue::reschedule(tx, item.id, tx.now() + millis(pause), &code, false)?;
+            }
+            _ => {
+                let reason = on_refused(tx, item, &e)?;
+                queue::wedge(tx, item.id, &code, &reason)?;
+            }
+        }
+        Ok(true)
+    })?;
+    match disposition {
         Disposition::Halt => {
-            // Not this item's doing: it may go as soon as the trouble passes.
-            let pause = retry::retry_after(&e).unwrap_or_default();
-            locker.write(|tx| queue::reschedule(tx, item.id, tx.now() + millis(pause), &code))?;
             report.halted.get_or_insert(code);
         }
-        Disposition::Wedge => {
-            locker.write(|tx| {
-                let reason = on_refused(tx, item, &e)?;
-                queue::wedge(tx, item.id, &code, &reason)
-            })?;
-            report.wedged += 1;
-        }
-        Disposition::Local => return Err(e),
+        _ if !settled => {}
+        Disposition::Retry => report.retrying += 1,
+        _ => report.wedged += 1,
     }
     Ok(())
 }

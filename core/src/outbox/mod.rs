@@ -201,7 +201,7 @@ impl Outbox<'_> {
             drain::on_discard(tx, &item)
         })?;
         if scrub {
-            self.0.with_store(|s| s.scrub_wal())?;
+            self.0.scrub_wal()?;
         }
         Ok(())
     }

@@ -71,19 +71,31 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<OutboxItem>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// What may go out at `now`, oldest first: waiting, due, and the head of its lane. A due time
-/// further ahead than `clock_slack_ms` is taken to be the work of a clock since set back, and is
-/// due now rather than in a year.
-pub(crate) fn due(conn: &Connection, now: i64, clock_slack_ms: i64, limit: u32) -> Result<Vec<OutboxItem>> {
+/// What may go out at `now`, oldest first, from the items after `after` (an item id: a drain
+/// pages forward through the queue): waiting, due, and the head of its lane. An item last
+/// changed later than `now` was scheduled by a clock since set back, and is due now rather than
+/// whenever that clock's pause would have ended.
+pub(crate) fn due(conn: &Connection, now: i64, after: i64, limit: u32) -> Result<Vec<OutboxItem>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o
-         WHERE o.state = 'waiting'
-           AND (o.next_attempt_at <= ?1 OR o.next_attempt_at > ?1 + ?2)
+         WHERE o.state = 'waiting' AND o.id > ?2
+           AND (o.next_attempt_at <= ?1 OR o.updated_at > ?1)
            AND (o.lane IS NULL OR o.id = (SELECT min(id) FROM outbox WHERE lane = o.lane))
          ORDER BY o.id LIMIT ?3"
     ))?;
-    let rows = st.query_map(params![now, clock_slack_ms, limit], from_row)?;
+    let rows = st.query_map(params![now, after, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether `item` is still queued as it was read when sent: the same request, still waiting. A
+/// correction or a cancellation while it was in flight replaced or removed it, and then its
+/// answer settles nothing.
+pub(crate) fn still_current(conn: &Connection, item: &OutboxItem) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE id = ?1 AND request_id = ?2 AND state = 'waiting'")?
+        .query_row(params![item.id, item.request_id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Items whose deadline passed (a call that is no use any more), for their domains to settle.
@@ -102,13 +114,15 @@ pub(crate) fn complete(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// A failed try: counted, with the error's code, and the time it may be tried again.
-pub(crate) fn reschedule(tx: &Tx<'_>, id: i64, next_at: i64, error_code: &str) -> Result<()> {
+/// A try that did not go through: the time it may be tried again, and the error's code. A
+/// failure of this item's own (`counted`) counts towards its tries and its backoff; a failure
+/// every item met (no network) does not.
+pub(crate) fn reschedule(tx: &Tx<'_>, id: i64, next_at: i64, error_code: &str, counted: bool) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, updated_at = ?4
+        "UPDATE outbox SET attempts = attempts + ?5, next_attempt_at = ?2, last_error = ?3, updated_at = ?4
          WHERE id = ?1",
     )?
-    .execute(params![id, next_at, error_code, tx.now()])?;
+    .execute(params![id, next_at, error_code, tx.now(), i64::from(counted)])?;
     Ok(())
 }
 
@@ -160,7 +174,7 @@ mod tests {
     }
 
     fn due_ids(c: &Connection, now: i64) -> Vec<i64> {
-        due(c, now, 1_000_000, 100).unwrap().iter().map(|i| i.id).collect()
+        due(c, now, 0, 100).unwrap().iter().map(|i| i.id).collect()
     }
 
     #[test]
@@ -187,8 +201,31 @@ mod tests {
         ]);
         assert_eq!(due_ids(&c, 10), Vec::<i64>::new());
         assert_eq!(due_ids(&c, 600), vec![3]);
-        // A due time far beyond the slack was set by a clock since set back: due now.
-        let c = queue_of(&[(None, "waiting", 10 + 1_000_001)]);
-        assert_eq!(due_ids(&c, 10), vec![1]);
+    }
+
+    #[test]
+    fn an_item_scheduled_by_a_clock_since_set_back_is_due_now() {
+        let c = queue_of(&[(None, "waiting", 5_000), (None, "waiting", 5_000)]);
+        c.execute("UPDATE outbox SET updated_at = 4000 WHERE id = 1", []).unwrap();
+        c.execute("UPDATE outbox SET updated_at = 1000 WHERE id = 2", []).unwrap();
+        assert_eq!(due_ids(&c, 2_000), vec![1], "changed at 4000, it is 2000 now: the clock went back");
+    }
+
+    #[test]
+    fn a_drain_pages_forward_past_items_it_may_not_send() {
+        let c = queue_of(&[(None, "waiting", 0), (None, "wedged", 0), (None, "waiting", 0), (None, "waiting", 0)]);
+        let page = |after| due(&c, 10, after, 1).unwrap().iter().map(|i| i.id).collect::<Vec<_>>();
+        assert_eq!((page(0), page(1), page(3), page(4)), (vec![1], vec![3], vec![4], vec![]));
+    }
+
+    #[test]
+    fn an_item_replaced_while_in_flight_is_no_longer_current() {
+        let c = queue_of(&[(None, "waiting", 0)]);
+        let item = get(&c, 1).unwrap();
+        assert!(still_current(&c, &item).unwrap());
+        c.execute("UPDATE outbox SET request_id = 'another' WHERE id = 1", []).unwrap();
+        assert!(!still_current(&c, &item).unwrap());
+        complete(&c, 1).unwrap();
+        assert!(!still_current(&c, &item).unwrap());
     }
 }

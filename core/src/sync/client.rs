@@ -364,9 +364,9 @@ impl Backbone {
         }
     }
 
-    /// The session call, through the same retry loop as every other call. Refused credentials
-    /// come back as `Unauthorized` at once (each refusal counts towards ABDM's lock-out); a long
-    /// 429 as `RateLimited`.
+    /// The session call, through the same retry loop as every other call. Any 4xx but 429 comes
+    /// back as `Unauthorized` at once (each refusal counts towards ABDM's lock-out); a long 429
+    /// as `RateLimited`.
     async fn open_session(&self) -> Result<Session> {
         let body = json!({
             "clientId": self.config.client_id,
@@ -393,13 +393,14 @@ impl Backbone {
                 };
                 match status {
                     200..=299 => Try::Done(Answer { body: answer }),
-                    401 => Try::Final(Error::Unauthorized),
                     429 => Try::Again {
                         asked: Some(asked.unwrap_or(self.policy.initial)),
                         last: rate_limited(&answer, asked),
                     },
-                    400..=499 if wire::is_token_rejection(status, &answer) => Try::Final(Error::Unauthorized),
-                    400..=499 => Try::Final(wire::refusal(status, &answer)),
+                    // Whatever the gateway's words (ABDM answers refused credentials with 400,
+                    // 401 or 403 depending on the route's age), a login it will not take is a
+                    // refusal of our credentials or our gateway address: paused, never repeated.
+                    400..=499 => Try::Final(Error::Unauthorized),
                     _ => Try::Again { asked: None, last: wire::refusal(status, &answer) },
                 }
             })

@@ -9,8 +9,8 @@
 //! - [`Disposition::Retry`]: the backbone had trouble with this call (5xx, an unreadable
 //!   answer): try it again later with the same REQUEST-ID;
 //! - [`Disposition::Halt`]: a failure every other call would meet too (no network, a server
-//!   that is not the backbone, our credentials refused, a pause the backbone asks for): stop the
-//!   whole drain, keep everything queued;
+//!   that is not the backbone, our credentials refused, a route our client may not use, a pause
+//!   the backbone asks for): stop the whole drain, keep everything queued;
 //! - [`Disposition::Wedge`]: the backbone refused this call (its content, not the moment): keep
 //!   it, with its reason, until the user retries or discards it;
 //! - [`Disposition::Local`]: this device failed (storage full, the store closed): stop, and
@@ -35,6 +35,9 @@ pub fn classify(e: &Error) -> Disposition {
         Error::Offline | Error::UntrustedBackbone | Error::Unauthorized | Error::RateLimited { .. } => {
             Disposition::Halt
         }
+        // Our client may not use this route (no role, no scope): every item of it would meet
+        // the same, and none of them is at fault.
+        Error::Backbone { status: 401 | 403, .. } => Disposition::Halt,
         Error::Backbone { status, .. } if *status >= 500 => Disposition::Retry,
         Error::UnreadableAnswer { .. } => Disposition::Retry,
         Error::Busy | Error::StorageFull | Error::Io(_) | Error::Database(_) | Error::Closed | Error::Corrupt(_) => {
@@ -185,6 +188,8 @@ mod tests {
             (Error::Unauthorized, Halt),
             (Error::RateLimited { code: "900800".into(), retry_after_s: 60 }, Halt),
             (Error::Backbone { status: 503, code: "none".into() }, Retry),
+            (Error::Backbone { status: 403, code: "ABDM-1403".into() }, Halt),
+            (Error::Backbone { status: 401, code: "none".into() }, Halt),
             (Error::UnreadableAnswer { what: "profile".into() }, Retry),
             (Error::Backbone { status: 422, code: "ABDM-1115".into() }, Wedge),
             (Error::Refused { code: "auth-failed".into() }, Wedge),

@@ -133,26 +133,29 @@ impl Enrolments<'_> {
     /// or both. Its submission is queued again as a new request (a new REQUEST-ID).
     pub fn correct(&self, id: &str, details: Option<CitizenDetails>, aadhaar: Option<String>) -> Result<Enrolment> {
         let mut aadhaar = aadhaar.map(Zeroizing::new);
+        if details.is_none() && aadhaar.is_none() {
+            return Err(Error::InvalidInput("a correction needs new details, a new Aadhaar number, or both".into()));
+        }
         let now = self.0.now_ms();
-        let (mut row, key) = self.0.read(|r| {
-            let row = rows::get(r.conn(), id)?;
-            row.expect_state(&[EnrolmentState::Queued, EnrolmentState::Rejected])?;
-            Ok((row, rows::backbone_key(r.conn())?.ok_or(Error::BackboneKeyMissing)?))
-        })?;
         let details = details.map(|d| d.validated(now)).transpose()?;
-        let mut personal = Personal::read(&row)?;
-        if let Some(a) = aadhaar.as_mut() {
-            personal.sealed_aadhaar = Some(seal_aadhaar(std::mem::take(&mut **a), &key)?);
-        }
-        if let Some(d) = details {
-            personal.details = Some(d);
-        }
-        personal.write(&mut row)?;
-        row.state = EnrolmentState::Queued;
-        row.outcome = None;
-        row.reason = None;
-        row.updated_at = now;
+        // Read, changed and written in one transaction: a submission answered meanwhile (or
+        // another correction) is seen, never overwritten.
         self.0.write(|tx| {
+            let mut row = rows::get(tx, id)?;
+            row.expect_state(&[EnrolmentState::Queued, EnrolmentState::Rejected])?;
+            let mut personal = Personal::read(&row)?;
+            if let Some(a) = aadhaar.as_mut() {
+                let key = rows::backbone_key(tx)?.ok_or(Error::BackboneKeyMissing)?;
+                personal.sealed_aadhaar = Some(seal_aadhaar(std::mem::take(&mut **a), &key)?);
+            }
+            if let Some(d) = details {
+                personal.details = Some(d);
+            }
+            personal.write(&mut row)?;
+            row.state = EnrolmentState::Queued;
+            row.outcome = None;
+            row.reason = None;
+            row.updated_at = tx.now();
             rows::update(tx, &row, Some(("enrolment.corrected", "")))?;
             queue::remove_for_subject(tx, ItemKind::EnrolmentSubmit, id)?;
             queue::enqueue(tx, ItemKind::EnrolmentSubmit, id, None, None)?;

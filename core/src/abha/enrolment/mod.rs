@@ -358,46 +358,43 @@ impl Enrolments<'_> {
     /// returns how many. Runs by itself before every submission.
     pub fn purge_expired(&self) -> Result<u32> {
         let now = self.0.now_ms();
-        let due = self.0.read(|r| rows::past_retention(r.conn(), now))?;
-        if due.is_empty() {
+        if self.0.read(|r| rows::past_retention(r.conn(), now))?.is_empty() {
             return Ok(0);
         }
-        self.0.with_store(|s| {
-            s.write(now, |tx| {
-                for row in &due {
-                    if row.outcome.is_none() {
-                        let mut row = row.clone();
-                        row.outcome = Some(EnrolmentOutcome::Expired);
-                        row.reason = Some("not submitted within the retention period: capture again".into());
-                        row.updated_at = tx.now();
-                        rows::update(tx, &row, None)?;
-                    }
-                    rows::erase(tx, &row.id, EnrolmentState::Expired, Erasure::Retention)?;
+        // Read again in the transaction that erases: one submitted or handed over meanwhile
+        // keeps its outcome.
+        let purged = self.0.write(|tx| {
+            let due = rows::past_retention(tx, now)?;
+            for row in &due {
+                if row.outcome.is_none() {
+                    let mut row = row.clone();
+                    row.outcome = Some(EnrolmentOutcome::Expired);
+                    row.reason = Some("not submitted within the retention period: capture again".into());
+                    row.updated_at = tx.now();
+                    rows::update(tx, &row, None)?;
                 }
-                Ok(())
-            })?;
-            s.scrub_wal()
+                rows::erase(tx, &row.id, EnrolmentState::Expired, Erasure::Retention)?;
+            }
+            Ok(due.len() as u32)
         })?;
-        Ok(due.len() as u32)
+        self.0.scrub_wal()?;
+        Ok(purged)
     }
 
     /// Erases `id`'s details (from one of `from`, or any state not yet erased), leaving it at
     /// `to`, and scrubs the write-ahead log.
     fn erase(&self, id: &str, to: EnrolmentState, why: Erasure, from: Option<&[EnrolmentState]>) -> Result<Enrolment> {
-        self.0.with_store(|s| {
-            let now = self.0.now_ms();
-            s.write(now, |tx| {
-                let row = rows::get(tx, id)?;
-                if row.erased_at.is_some() {
-                    return Err(Error::WrongStep { state: row.state.code().into() });
-                }
-                if let Some(allowed) = from {
-                    row.expect_state(allowed)?;
-                }
-                rows::erase(tx, id, to, why)
-            })?;
-            s.scrub_wal()
+        self.0.write(|tx| {
+            let row = rows::get(tx, id)?;
+            if row.erased_at.is_some() {
+                return Err(Error::WrongStep { state: row.state.code().into() });
+            }
+            if let Some(allowed) = from {
+                row.expect_state(allowed)?;
+            }
+            rows::erase(tx, id, to, why)
         })?;
+        self.0.scrub_wal()?;
         self.get(id)
     }
 }

@@ -184,64 +184,67 @@ impl Enrolments<'_> {
         }
         let relation = personal.relation.clone().unwrap_or_else(|| "self".into());
         let birth_date = account.birth_date.clone().or(ours.birth_date.clone()).unwrap_or_default();
-        self.0.with_store(|s| {
-            let card_file = s.files().write(|w| Ok(w.write_all(&card)?))?;
-            let now = self.0.now_ms();
-            let saved = s.write(now, |tx| {
-                // Still where it was: a second finish of the same enrolment stops here.
-                rows::get(tx, id)?.expect_state(&[AddressCreated])?;
-                let all = profiles::all(tx)?;
-                let holder = all.iter().find(|p| p.abha_number.as_deref() == Some(account.abha_number.as_str()));
-                let owner = all.iter().find(|p| p.is_owner);
-                // The person who already holds this ABHA number is updated, never duplicated;
-                // the owner takes it when the citizen enrolled as themself and has none yet;
-                // anyone else is a new family profile (an owner with another ABHA keeps theirs).
-                let update = match (holder, owner) {
-                    (Some(h), _) => Some(h),
-                    (None, Some(o)) if relation == "self" && o.abha_number.is_none() => Some(o),
-                    _ => None,
-                };
-                let profile = match update {
-                    Some(p) => {
-                        let mut u = ProfileUpdate::from(p);
-                        u.abha_number = Some(Some(account.abha_number.clone()));
-                        u.abha_address = Some(account.abha_address.clone());
-                        profiles::update(tx, &p.id, &u)?
-                    }
-                    None => {
-                        let is_owner = relation == "self" && owner.is_none();
-                        profiles::insert(
-                            tx,
-                            &NewProfile {
-                                name: account.name.clone(),
-                                gender: Gender::parse(&account.gender),
-                                birth_date: birth_date.clone(),
-                                abha_number: Some(account.abha_number.clone()),
-                                abha_address: account.abha_address.clone(),
-                                relation: if relation == "self" && !is_owner {
-                                    "other".into()
-                                } else {
-                                    relation.clone()
+        self.0
+            .with_store(|s| {
+                let card_file = s.files().write(|w| Ok(w.write_all(&card)?))?;
+                let now = self.0.now_ms();
+                let saved = s.write(now, |tx| {
+                    // Still where it was: a second finish of the same enrolment stops here.
+                    rows::get(tx, id)?.expect_state(&[AddressCreated])?;
+                    let all = profiles::all(tx)?;
+                    let holder = all.iter().find(|p| p.abha_number.as_deref() == Some(account.abha_number.as_str()));
+                    let owner = all.iter().find(|p| p.is_owner);
+                    // The person who already holds this ABHA number is updated, never duplicated;
+                    // the owner takes it when the citizen enrolled as themself and has none yet;
+                    // anyone else is a new family profile (an owner with another ABHA keeps theirs).
+                    let update = match (holder, owner) {
+                        (Some(h), _) => Some(h),
+                        (None, Some(o)) if relation == "self" && o.abha_number.is_none() => Some(o),
+                        _ => None,
+                    };
+                    let profile = match update {
+                        Some(p) => {
+                            let mut u = ProfileUpdate::from(p);
+                            u.abha_number = Some(Some(account.abha_number.clone()));
+                            u.abha_address = Some(account.abha_address.clone());
+                            profiles::update(tx, &p.id, &u)?
+                        }
+                        None => {
+                            let is_owner = relation == "self" && owner.is_none();
+                            profiles::insert(
+                                tx,
+                                &NewProfile {
+                                    name: account.name.clone(),
+                                    gender: Gender::parse(&account.gender),
+                                    birth_date: birth_date.clone(),
+                                    abha_number: Some(account.abha_number.clone()),
+                                    abha_address: account.abha_address.clone(),
+                                    relation: if relation == "self" && !is_owner {
+                                        "other".into()
+                                    } else {
+                                        relation.clone()
+                                    },
+                                    is_owner,
                                 },
-                                is_owner,
-                            },
-                        )?
-                    }
-                };
-                let rowid = profiles::rowid(tx, &profile.id)?;
-                attachments::insert(tx, tx.now(), &card_file, rowid, None, None, Encoding::Binary, "image/png")?;
-                tx.audit("attachment.add", Some(&card_file.uid), None)?;
-                rows::erase(tx, id, Done, Erasure::Completed)?;
+                            )?
+                        }
+                    };
+                    let rowid = profiles::rowid(tx, &profile.id)?;
+                    attachments::insert(tx, tx.now(), &card_file, rowid, None, None, Encoding::Binary, "image/png")?;
+                    tx.audit("attachment.add", Some(&card_file.uid), None)?;
+                    rows::erase(tx, id, Done, Erasure::Completed)?;
+                    Ok(profile)
+                });
+                match &saved {
+                    Ok(_) => s.files().publish(std::slice::from_ref(&card_file.uid)),
+                    Err(_) => s.files().remove(std::slice::from_ref(&card_file.uid)),
+                }
+                saved
+            })
+            .and_then(|profile| {
+                self.0.scrub_wal()?;
                 Ok(profile)
-            });
-            match &saved {
-                Ok(_) => s.files().publish(std::slice::from_ref(&card_file.uid)),
-                Err(_) => s.files().remove(std::slice::from_ref(&card_file.uid)),
-            }
-            let profile = saved?;
-            s.scrub_wal()?;
-            Ok(profile)
-        })
+            })
     }
 
     /// An online enrolment at one of `allowed`, with its details.

@@ -21,7 +21,12 @@ use crate::sync::retry::code_of;
 pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Result<()> {
     let row = locker.read(|r| rows::get(r.conn(), &item.subject))?;
     if row.state != EnrolmentState::Queued || row.erased_at.is_some() {
-        return locker.write(|tx| queue::complete(tx, item.id));
+        return locker.write(|tx| {
+            if queue::still_current(tx, item)? {
+                queue::complete(tx, item.id)?;
+            }
+            Ok(())
+        });
     }
     let answer = {
         let personal = Personal::read(&row)?;
@@ -38,9 +43,14 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
         backbone.enrol_by_demographics(&item.request_id, &demographics).await?
     };
     locker.write(|tx| {
+        // Checked again inside the transaction: the worker may have corrected the details
+        // (queued anew, as another request) or cancelled the enrolment while the call was in
+        // flight. Then this answer settles nothing here: the corrected request goes on its own,
+        // and a cancelled citizen is forgotten (the ABHA exists; this device no longer knows whose).
+        if !queue::still_current(tx, item)? {
+            return Ok(());
+        }
         queue::complete(tx, item.id)?;
-        // Read again inside the transaction: the worker may have cancelled it meanwhile, and
-        // then the answer changes nothing here (the ABHA exists; this device forgot the citizen).
         let mut row = rows::get(tx, &item.subject)?;
         if row.state != EnrolmentState::Queued || row.erased_at.is_some() {
             return Ok(());
@@ -134,7 +144,13 @@ fn rejection_reason(e: &Error) -> String {
         Error::Backbone { code, .. } if code == "ABDM-1114" => {
             "the Aadhaar number is not valid: capture it again".into()
         }
-        Error::Backbone { code, .. } if code == "ABDM-1403" => "this device's client is not allowed to enrol".into(),
+        Error::Corrupt(_) => "its details on this device cannot be read: discard it and capture again".into(),
+        Error::Backbone { status, .. } if *status >= 500 => {
+            format!("the backbone failed it again and again ({}): send it again later", code_of(e))
+        }
+        Error::UnreadableAnswer { .. } => {
+            format!("the backbone's answers to it could not be read ({}): send it again later", code_of(e))
+        }
         other => format!("the backbone refused it ({})", code_of(other)),
     }
 }
