@@ -28,6 +28,9 @@ pub struct Locker {
     store: Mutex<Option<Store>>,
     /// Every timestamp the locker writes, and every deadline it keeps.
     clock: Arc<dyn Clock>,
+    /// Held by the outbox's drain for as long as it runs (across its network calls): one drain
+    /// at a time per store.
+    drain: tokio::sync::Mutex<()>,
 }
 
 /// A panic mid-operation rolled its transaction back when the guard unwound, so what is behind
@@ -39,7 +42,12 @@ fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Locker {
     fn wrap(store: Store, clock: Arc<dyn Clock>) -> Result<Locker> {
         let reader = store.reader()?;
-        Ok(Locker { reader: Mutex::new(Some(reader)), store: Mutex::new(Some(store)), clock })
+        Ok(Locker {
+            reader: Mutex::new(Some(reader)),
+            store: Mutex::new(Some(store)),
+            clock,
+            drain: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// Creates a new store in `dir`; refuses a directory that holds anything of a store.
@@ -132,6 +140,21 @@ impl Locker {
         self.with_store(|s| s.write(now, f))
     }
 
+    /// The outbox drain's lock (see `outbox::drain`).
+    pub(crate) fn drain_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.drain
+    }
+
+    /// Overwrites the write-ahead log's copies of pages that held data just erased. Holds the
+    /// reader too (writer first, as everywhere), so that no read of ours keeps the log's old
+    /// pages pinned while it is truncated.
+    pub(crate) fn scrub_wal(&self) -> Result<()> {
+        let store = relock(&self.store);
+        let store = store.as_ref().ok_or(Error::Closed)?;
+        let _reader = relock(&self.reader);
+        store.scrub_wal()
+    }
+
     /// Runs `f` on the read-only connection: it never waits for the writer.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
         let guard = relock(&self.reader);
@@ -166,8 +189,15 @@ impl Locker {
         // The file is replaced: the reader must not keep reading the old one.
         *reader = None;
         let rekeyed = store.rekey(new_key, now);
-        *reader = Some(store.reader()?);
-        rekeyed
+        // A failed rekey's own error comes first; a reader that cannot follow leaves reads
+        // failing with `Closed` rather than reading a file no longer there.
+        match store.reader() {
+            Ok(fresh) => {
+                *reader = Some(fresh);
+                rekeyed
+            }
+            Err(e) => rekeyed.and(Err(e)),
+        }
     }
 
     /// Verifies the whole store (structure, encryption, search index, audit chain, every
@@ -185,6 +215,10 @@ impl Locker {
 
     /// Walks the audit chain.
     pub fn verify_audit(&self) -> Result<AuditVerification> {
-        self.read(|r| audit::verify(r.conn()))
+        // In one read transaction: an entry appended meanwhile is not taken for a broken chain.
+        self.read(|r| {
+            let snapshot = r.conn().unchecked_transaction()?;
+            audit::verify(&snapshot)
+        })
     }
 }

@@ -67,9 +67,14 @@ fn a_store_written_by_the_v2_release_opens_with_everything_and_sends_nothing_twi
     assert_eq!(state("never_sent").state, EnrolmentState::Queued);
 
     // The two queued submissions are on the outbox under the REQUEST-IDs they had in flight;
-    // the submitted one, whose id the old release left on its row, is not sent again.
+    // the submitted one, whose id the old release left on its row, is not sent again; the
+    // refused one is wedged with its reason, to send again or give up like any other.
     let items = l.outbox().items().unwrap();
-    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items.len(), 3, "{items:?}");
+    let refused = items.iter().find(|i| i.subject == e("rejected")).expect("the refused one");
+    assert_eq!(refused.state, ItemState::Wedged);
+    assert!(refused.reason.as_deref().is_some_and(|r| r.contains("do not match")), "{refused:?}");
+    assert_eq!(l.outbox().status().unwrap().wedged, 1);
     for (role, attempts) in [("tried_once", 1), ("never_sent", 0)] {
         let item = items.iter().find(|i| i.subject == e(role)).expect(role);
         assert_eq!((item.kind, item.state, item.attempts), (ItemKind::EnrolmentSubmit, ItemState::Waiting, attempts));
@@ -91,6 +96,10 @@ fn a_store_written_by_the_v2_release_opens_with_everything_and_sends_nothing_twi
         assert_eq!(state(role).state, EnrolmentState::Submitted);
     }
     assert_eq!(sb.stats().demographic_applied, 2, "nothing else was sent");
+    // The worker gives the refused one up: erased, as a discarded refusal made today would be.
+    l.outbox().discard(refused.id).unwrap();
+    assert!(state("rejected").erased);
+    assert!(l.outbox().items().unwrap().is_empty());
     // The submitted one is still there to hand over, with no network.
     assert!(l.enrolment().qr(&e("submitted")).unwrap().contains("hidn"));
     l.enrolment().confirm_handover(&e("submitted")).unwrap();

@@ -171,7 +171,14 @@ impl Attachments<'_> {
             let stored = files::stored_file(r.conn(), id)?.ok_or(Error::NotFound("attachment"))?;
             Ok((info, stored, std::sync::Arc::clone(r.files())))
         })?;
-        let content = files.open(&stored)?;
+        let content = match files.open(&stored) {
+            Ok(c) => c,
+            // Deleted between the read of its row and the open of its file: gone, not damaged.
+            Err(_) if self.0.read(|r| files::stored_file(r.conn(), id))?.is_none() => {
+                return Err(Error::NotFound("attachment"));
+            }
+            Err(e) => return Err(e),
+        };
         let inner: Box<dyn Read + Send> = match stored.encoding {
             Encoding::Binary | Encoding::Base64 => Box::new(content),
             Encoding::JsonString => Box::new(LenientBase64::new(content)),

@@ -291,7 +291,8 @@ impl Profiles<'_> {
                 Ok(files)
             })?;
             s.files().remove(&files);
-            s.scrub_wal()
-        })
+            Ok(())
+        })?;
+        self.0.scrub_wal()
     }
 }

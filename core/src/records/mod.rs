@@ -165,7 +165,14 @@ impl Records<'_> {
     /// nothing leaves the locker).
     pub fn read(&self, id: &str, out: &mut dyn Write) -> Result<u64> {
         let (bundle, files) = self.0.read(|r| Ok((bundle::locate(r.conn(), id)?, std::sync::Arc::clone(r.files()))))?;
-        bundle.write_to(&files, out)
+        bundle.write_to(&files, out).map_err(|e| {
+            // Deleted while it was being read (its files go after its row): gone, not damaged.
+            let gone = self
+                .0
+                .read(|r| bundle::locate(r.conn(), id).map(|_| ()))
+                .is_err_and(|e| matches!(e, Error::NotFound(_)));
+            if gone { Error::NotFound("record") } else { e }
+        })
     }
 
     /// [`Records::read`], recorded in the audit log: the bundle leaves the locker.

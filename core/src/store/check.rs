@@ -113,6 +113,9 @@ impl Store {
 /// the store's size; writes nothing.
 pub(crate) fn check_with(r: &Reader, search_index_ok: bool) -> Result<CheckReport> {
     let conn = r.conn();
+    // One view of the database for its structure, the audit chain and the rows: writes that
+    // commit meanwhile (the app goes on working) cannot make them disagree with each other.
+    let snapshot = conn.unchecked_transaction()?;
     // Damage must be reported, not stop the report: the structural checks note what they could
     // not read and go on. Both read through the write-ahead log, so nothing is checkpointed.
     let mut sqlite_problems: Vec<String> = Vec::new();
@@ -136,17 +139,6 @@ pub(crate) fn check_with(r: &Reader, search_index_ok: bool) -> Result<CheckRepor
         let mut st = conn.prepare("SELECT uid FROM attachments ORDER BY id")?;
         st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
-    let mut damaged = Vec::new();
-    let checked = uids.len() as u64;
-    for uid in uids {
-        let ok = match files::stored_file(conn, &uid)? {
-            Some(f) => r.files().open(&f).and_then(|mut rd| Ok(copy(&mut rd, &mut io::sink())?)).is_ok(),
-            None => false,
-        };
-        if !ok {
-            damaged.push(uid);
-        }
-    }
     let incomplete_records: Vec<String> = {
         let mut st = conn.prepare(
             "SELECT r.uid FROM records r
@@ -155,6 +147,20 @@ pub(crate) fn check_with(r: &Reader, search_index_ok: bool) -> Result<CheckRepor
         )?;
         st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
+    // The files are read outside it, so as not to hold the write-ahead log for as long as they
+    // take; a file whose row is gone by then was deleted meanwhile, not damaged.
+    drop(snapshot);
+    let mut damaged = Vec::new();
+    let checked = uids.len() as u64;
+    for uid in uids {
+        let ok = match files::stored_file(conn, &uid)? {
+            Some(f) => r.files().open(&f).and_then(|mut rd| Ok(copy(&mut rd, &mut io::sink())?)).is_ok(),
+            None => true,
+        };
+        if !ok && files::stored_file(conn, &uid)?.is_some() {
+            damaged.push(uid);
+        }
+    }
     let mut stray_files = stray_store_files(&r.paths)?;
     stray_files.extend(files::strays(conn, r.files())?);
     let mut report = CheckReport {

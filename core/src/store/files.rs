@@ -242,8 +242,11 @@ pub(crate) fn settle_at_open(conn: &Connection, files: &AttachmentFiles) -> Resu
     let (committed, abandoned): (Vec<String>, Vec<String>) =
         temporaries.into_iter().partition(|uid| in_db.contains(uid));
     files.publish(&committed);
+    // Best effort: a file that cannot be removed now (read-only media, a permission changed by
+    // hand) must not keep the store from opening; it is tried again at the next open, and
+    // without its row it can never be decrypted.
     for uid in abandoned {
-        fs::remove_file(files.path(&uid, "tmp"))?;
+        let _ = fs::remove_file(files.path(&uid, "tmp"));
     }
     Ok(())
 }

@@ -269,9 +269,19 @@ impl Store {
         })
     }
 
-    /// Overwrites the write-ahead log's copies of pages that held deleted data.
+    /// Overwrites the write-ahead log's copies of pages that held deleted data: folds the log
+    /// into the database and truncates it. A read still open elsewhere (a `check` on its own
+    /// connection) holds the log; this waits a little for it, and says `Busy` if it stays (the
+    /// erasure itself stands; the next scrub or close folds the log away).
     pub(crate) fn scrub_wal(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+        const TRIES: u32 = 100;
+        for _ in 0..TRIES {
+            let busy: i64 = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy == 0 {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Err(Error::Busy)
     }
 }

@@ -37,8 +37,7 @@ impl Store {
         if let Err(e) =
             self.export_to_next(&new_key).and_then(|()| KeyCheck::write(&self.paths.keycheck, &[&old, &new_key]))
         {
-            self.paths.remove_db_next()?;
-            KeyCheck::write(&self.paths.keycheck, &[&old])?;
+            self.abandon(&old);
             return Err(e);
         }
         // Close: SQLite checkpoints the WAL into the old file and deletes it.
@@ -47,17 +46,32 @@ impl Store {
         let closed = closing.close().map_err(|(_, e)| Error::from(e));
         if closed.is_err() || fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
             // The old file still depends on its WAL; do not swap it out from under it.
-            self.paths.remove_db_next()?;
-            KeyCheck::write(&self.paths.keycheck, &[&old])?;
             self.reconnect(&old)?;
+            self.abandon(&old);
             return Err(closed.err().unwrap_or(Error::Busy));
         }
-        fs::rename(&self.paths.db_next, &self.paths.db)?;
-        sync_dir(&self.paths.dir)?;
+        if let Err(e) = fs::rename(&self.paths.db_next, &self.paths.db) {
+            // The old file is still the store, under the old key.
+            self.reconnect(&old)?;
+            self.abandon(&old);
+            return Err(e.into());
+        }
+        // From here the store is under the new key, whatever fails next: the connection and the
+        // keying follow it first, and the failure is reported after.
+        let synced = sync_dir(&self.paths.dir);
         self.reconnect(&new_key)?;
+        self.keying = Keying::Key(new_key.clone());
         KeyCheck::write(&self.paths.keycheck, &[&new_key])?;
-        self.keying = Keying::Key(new_key);
+        synced?;
         self.write(now, |tx| tx.audit("key.rekey", None, None))
+    }
+
+    /// A rekey that did not happen: the half-made copy goes, and the key check vouches for the
+    /// old key alone again. Best effort: a leftover copy is cleared by the next rekey or open,
+    /// and a key check that still names both keys accepts the old one.
+    fn abandon(&self, old: &DatabaseKey) {
+        let _ = self.paths.remove_db_next();
+        let _ = KeyCheck::write(&self.paths.keycheck, &[old]);
     }
 
     fn export_to_next(&self, new_key: &DatabaseKey) -> Result<()> {

@@ -95,20 +95,28 @@ CREATE TABLE login_pauses (
 
 /// From version 2: each queued capture's submission, in flight with its REQUEST-ID on the
 /// enrolment's row, moves onto the outbox with that same REQUEST-ID (so a submission whose
-/// answer was lost is answered, not applied again), its tries and last error; the enrolment rows
-/// keep nothing in flight any more (a submitted one never needed its id again).
+/// answer was lost is answered, not applied again), its tries and last error; one without an id
+/// gets a fresh one of its own (an expression evaluated per row: `randomblob` in a subquery
+/// would be evaluated once, and every such row would share one id). Each refused capture
+/// becomes a wedged item with its reason, so that the worker can send it again or give it up
+/// as with any other. The enrolment rows keep nothing in flight any more (a submitted one never
+/// needed its id again).
 macro_rules! v3_move_submissions {
     () => {
         r#"
-INSERT INTO outbox (kind, subject, request_id, lane, state, attempts, next_attempt_at, last_error, created_at,
-    updated_at)
+INSERT INTO outbox (kind, subject, request_id, lane, state, attempts, next_attempt_at, last_error, reason,
+    created_at, updated_at)
 SELECT 'enrolment.submit', id,
-       coalesce(request_id, (SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a'
-                                    || substr(h, 18, 3) || '-' || substr(h, 21, 12)
-                             FROM (SELECT lower(hex(randomblob(16))) AS h))),
-       NULL, 'waiting', attempts, 0, last_error, created_at, updated_at
+       CASE WHEN state = 'queued' AND request_id IS NOT NULL THEN request_id
+            ELSE lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4'
+                 || substr(lower(hex(randomblob(2))), 2) || '-a' || substr(lower(hex(randomblob(2))), 2) || '-'
+                 || lower(hex(randomblob(6)))
+       END,
+       NULL, CASE state WHEN 'queued' THEN 'waiting' ELSE 'wedged' END, attempts, 0, last_error,
+       CASE state WHEN 'queued' THEN NULL ELSE coalesce(reason, 'the backbone refused it') END,
+       created_at, updated_at
 FROM enrolments
-WHERE mode = 'assisted' AND state = 'queued' AND erased_at IS NULL
+WHERE mode = 'assisted' AND state IN ('queued', 'rejected') AND erased_at IS NULL
 ORDER BY created_at, id;
 UPDATE enrolments SET step = NULL, request_id = NULL WHERE mode = 'assisted';
 "#
@@ -319,6 +327,46 @@ mod tests {
             upgrade(&mut old, UPGRADES, CURRENT_VERSION).unwrap();
             assert_eq!(describe(&old), describe(&fresh()), "schema v{version} upgraded differs from fresh");
         }
+    }
+
+    #[test]
+    fn v2_submissions_move_onto_the_outbox_each_with_a_request_id_of_its_own() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(RELEASED[1].1).unwrap();
+        c.pragma_update(None, "user_version", 2).unwrap();
+        let enrol = |id: &str, state: &str, request_id: Option<&str>, reason: Option<&str>| {
+            c.execute(
+                "INSERT INTO enrolments (id, mode, state, created_at, updated_at, request_id, reason)
+                 VALUES (?1, 'assisted', ?2, 1, 1, ?3, ?4)",
+                rusqlite::params![id, state, request_id, reason],
+            )
+            .unwrap();
+        };
+        enrol("kept", "queued", Some("1b4e28ba-2fa1-41d2-a883-0c37f4a5b0e3"), None);
+        enrol("fresh-1", "queued", None, None);
+        enrol("fresh-2", "queued", None, None);
+        enrol("refused", "rejected", Some("9a4e28ba-2fa1-41d2-a883-0c37f4a5b0e3"), Some("check the name"));
+        enrol("done", "submitted", Some("7a4e28ba-2fa1-41d2-a883-0c37f4a5b0e3"), None);
+        upgrade(&mut c, UPGRADES, CURRENT_VERSION).unwrap();
+        let items: Vec<(String, String, String, Option<String>)> = c
+            .prepare("SELECT subject, request_id, state, reason FROM outbox ORDER BY subject")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let subjects: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+        assert_eq!(subjects, ["fresh-1", "fresh-2", "kept", "refused"], "the submitted one is not sent again");
+        assert_eq!(items[2].1, "1b4e28ba-2fa1-41d2-a883-0c37f4a5b0e3", "an id in flight is kept");
+        assert_ne!(items[0].1, items[1].1, "each fresh id is its own");
+        for (_, id, _, _) in &items {
+            assert!(uuid::Uuid::parse_str(id).is_ok_and(|u| u.get_version_num() == 4), "{id}");
+        }
+        assert_eq!((items[3].2.as_str(), items[3].3.as_deref()), ("wedged", Some("check the name")));
+        assert_ne!(
+            items[3].1, "9a4e28ba-2fa1-41d2-a883-0c37f4a5b0e3",
+            "a refused request is not the one to send again"
+        );
     }
 
     #[test]
