@@ -40,7 +40,8 @@ pub mod exit {
     pub const DUPLICATE: u8 = 7;
     /// The store is open in another process.
     pub const BUSY: u8 = 8;
-    /// The backbone could not be reached: no network, or a server that is not the backbone.
+    /// The backbone could not be reached: no network, or a server that is not the backbone (a
+    /// refused certificate, an answer the backbone never sends).
     pub const NETWORK: u8 = 9;
     /// The backbone refused: our credentials, a request it will not take, or a pause it asks for.
     pub const REFUSED: u8 = 10;
@@ -63,12 +64,13 @@ impl From<locker_core::Error> for Failure {
             E::Duplicate { .. } | E::StoreExists { .. } | E::AddressTaken | E::WrongStep { .. } => exit::DUPLICATE,
             E::Busy => exit::BUSY,
             E::InvalidInput(_) | E::WrongOtp { .. } => exit::USAGE,
-            E::Offline | E::UntrustedBackbone | E::BackboneKeyMissing => exit::NETWORK,
+            // An answer the backbone never sends is most often not the backbone's: a captive
+            // portal's page, a proxy's error.
+            E::Offline | E::UntrustedBackbone | E::BackboneKeyMissing | E::UnreadableAnswer { .. } => exit::NETWORK,
             E::Unauthorized
             | E::Backbone { .. }
             | E::RateLimited { .. }
             | E::Refused { .. }
-            | E::UnreadableAnswer { .. }
             | E::OtpLocked
             | E::OtpLimit
             | E::TransactionExpired
@@ -110,6 +112,11 @@ pub fn explain(e: &std::io::Error) -> String {
 impl Failure {
     pub fn with_code(code: u8, message: impl Into<String>) -> Self {
         Failure { message: message.into(), code }
+    }
+
+    /// The line it prints.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     pub fn new(message: impl Into<String>) -> Self {

@@ -44,16 +44,17 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> CliResult {
                 let v = json!({"delivered": r.delivered, "retrying": r.retrying, "wedged": r.wedged,
                                "expired": r.expired, "halted": r.halted, "waiting": r.waiting});
                 println!("{v}");
-                return Ok(());
+            } else {
+                println!(
+                    "{} delivered, {} to be tried again, {} wedged, {} still waiting",
+                    r.delivered, r.retrying, r.wedged, r.waiting
+                );
             }
-            println!(
-                "{} delivered, {} to be tried again, {} wedged, {} still waiting",
-                r.delivered, r.retrying, r.wedged, r.waiting
-            );
-            if let Some(why) = r.halted {
-                println!("the drain stopped early ({why}) at {}: what was not sent stays queued", net.url);
+            // Stopped early: the report stands, and the exit code says why (9 or 10).
+            match &r.halted {
+                Some(code) => Err(net.halted("the drain", code)),
+                None => Ok(()),
             }
-            Ok(())
         }
         OutboxCmd::Retry { id } => {
             let item = locker.outbox().retry(id)?;

@@ -204,13 +204,20 @@ fn a_submission_that_stops_for_want_of_a_network_says_so_and_why() {
     let nobody = format!("http://{}", dead.local_addr().unwrap());
     drop(dead);
 
-    let out = ok(&f.run(&["enrol", "submit", "--backbone", &nobody]));
-    let stopped: Vec<&str> = out.lines().filter(|l| l.contains("stopped early")).collect();
-    assert_eq!(stopped.len(), 1, "one line says the drain stopped: {out}");
-    assert!(stopped[0].contains(&nobody) && stopped[0].contains("could not be reached (offline)"), "{out}");
+    // The report still prints; the one line on standard error and the exit code say it stopped.
+    let o = f.run(&["enrol", "submit", "--backbone", &nobody]);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(9), "no network is exit 9: {err}");
+    assert!(out.contains("1 still queued"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("stopped early") && err.contains(&nobody) && err.contains("could not be reached (offline)"),
+        "{err}"
+    );
 
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(&f.run(&["enrol", "submit", "--json", "--backbone", &nobody]))).unwrap();
+    let o = f.run(&["enrol", "submit", "--json", "--backbone", &nobody]);
+    assert_eq!(o.status.code(), Some(9));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["halted"], "offline", "{v}");
     assert_eq!(v["still_queued"], 1, "{v}");
 

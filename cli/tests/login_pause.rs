@@ -15,8 +15,9 @@ fn retrying_submit_by_hand_with_a_stale_secret_never_walks_the_client_id_into_a_
     }
     for _ in 0..9 {
         let o = f.run(&["enrol", "submit", "--client-secret", "a-secret-from-last-year"]);
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(out.contains("refused the client credentials") || out.contains("stopped early"), "{out}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(10), "refused credentials are exit 10: {err}");
+        assert!(err.contains("refused the client credentials"), "{err}");
     }
     let stats = f.sandbox.stats();
     assert_eq!((stats.logins_refused, stats.lockouts), (1, 0), "one refused login in nine runs");

@@ -23,8 +23,13 @@ fn a_worker_sees_what_waits_drains_it_and_mends_or_discards_a_refusal() {
     assert!(text.contains("3 waiting, 0 wedged") && text.contains("the oldest has waited"), "{text}");
 
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let out = ok(&f.run(&["outbox", "drain", "--backbone", &format!("http://{dead}")]));
-    assert!(out.contains("0 delivered") && out.contains("stopped early (offline)"), "{out}");
+    let o = f.run(&["outbox", "drain", "--backbone", &format!("http://{dead}")]);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(9), "{err}");
+    assert!(
+        out.contains("0 delivered") && err.contains("the drain stopped early") && err.contains("(offline)"),
+        "{out}{err}"
+    );
 
     // Citizen 3's Aadhaar record names someone else: the backbone refuses it.
     let c = citizen(3);

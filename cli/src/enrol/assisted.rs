@@ -125,7 +125,7 @@ pub async fn capture(ctx: &Context, locker: &Locker, net: &Net, a: &EnrolArgs, p
         return Ok(());
     }
     let report = locker.enrolment().submit(&net.backbone, Some(&session.id)).await.map_err(|e| net.failure(e))?;
-    print_report(net, &report, false);
+    print_report(net, &report, false, false)?;
     Ok(())
 }
 
@@ -147,7 +147,7 @@ pub fn queue(locker: &Locker, json: bool) -> CliResult {
 
 pub async fn submit(locker: &Locker, net: &Net, json: bool) -> CliResult {
     let report = locker.enrolment().submit(&net.backbone, None).await.map_err(|e| net.failure(e))?;
-    print_report(net, &report, json);
+    print_report(net, &report, json, true)?;
     Ok(())
 }
 
@@ -211,7 +211,11 @@ fn to_json(e: &Enrolment) -> serde_json::Value {
     })
 }
 
-fn print_report(net: &Net, r: &SubmitReport, json: bool) {
+/// Prints a submission's report. A submission that stopped early is reported too; `halt_fails`
+/// makes it the command's failure (one line on standard error, exit 9 or 10), for `enrol
+/// submit`, whose whole job it was; a capture that went on to submit succeeded either way.
+fn print_report(net: &Net, r: &SubmitReport, json: bool, halt_fails: bool) -> CliResult {
+    let halted = r.halted.as_deref().filter(|_| halt_fails).map(|code| net.halted("the submission", code));
     if json {
         let v = json!({
             "created": r.created,
@@ -223,7 +227,7 @@ fn print_report(net: &Net, r: &SubmitReport, json: bool) {
             "enrolments": r.enrolments.iter().map(to_json).collect::<Vec<_>>(),
         });
         println!("{v}");
-        return;
+        return halted.map_or(Ok(()), Err);
     }
     for e in &r.enrolments {
         println!("{}", line(e));
@@ -232,31 +236,18 @@ fn print_report(net: &Net, r: &SubmitReport, json: bool) {
         "{} created, {} already existed, {} rejected, {} still queued, {} expired",
         r.created, r.already_existed, r.rejected, r.still_queued, r.expired
     );
-    if let Some(code) = &r.halted {
-        println!(
-            "the submission stopped early: {} ({code}); what was not sent stays queued",
-            halted_because(net, code)
-        );
-    }
     if r.still_queued > 0 {
         println!("the queued ones go with the next `locker enrol submit`");
     }
     if r.created + r.already_existed > 0 {
         println!("hand each ABHA over with `locker enrol handover ID --card FILE` (or --qr)");
     }
-}
-
-/// Why a drain stopped early, in words, from the outbox's code for it (`offline`,
-/// `unauthorized`, `rate-limited:…`, …).
-fn halted_because(net: &Net, code: &str) -> String {
-    let url = &net.url;
-    match code.split(':').next().unwrap_or(code) {
-        "offline" => format!("the backbone at {url} could not be reached"),
-        "untrusted-backbone" => format!("the server at {url} is not the backbone: its certificate was refused"),
-        "unauthorized" => {
-            format!("the backbone at {url} refused the client credentials (see --client-id, --client-secret)")
+    match (halted, &r.halted) {
+        (Some(failure), _) => Err(failure),
+        (None, Some(code)) => {
+            println!("{}", net.halted("the submission", code).message());
+            Ok(())
         }
-        "rate-limited" => format!("the backbone at {url} asks for a pause"),
-        _ => format!("the backbone at {url} failed"),
+        (None, None) => Ok(()),
     }
 }

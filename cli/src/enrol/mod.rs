@@ -100,6 +100,28 @@ impl Net {
         Ok(Net { backbone: Backbone::new(config)?, url })
     }
 
+    /// A drain (of `what`) that stopped early, from the outbox's code for why (`offline`,
+    /// `unauthorized`, `rate-limited:…`, …): in words, with the exit code of that failure.
+    pub fn halted(&self, what: &str, code: &str) -> Failure {
+        let url = &self.url;
+        let (exit_code, why) = match code.split(':').next().unwrap_or(code) {
+            "offline" => (exit::NETWORK, format!("the backbone at {url} could not be reached")),
+            "untrusted-backbone" => {
+                (exit::NETWORK, format!("the server at {url} is not the backbone: its certificate was refused"))
+            }
+            "unreadable-answer" => {
+                (exit::NETWORK, format!("the server at {url} answered with what the backbone never sends"))
+            }
+            "unauthorized" => (
+                exit::REFUSED,
+                format!("the backbone at {url} refused the client credentials (see --client-id, --client-secret)"),
+            ),
+            "rate-limited" => (exit::REFUSED, format!("the backbone at {url} asks for a pause")),
+            _ => (exit::REFUSED, format!("the backbone at {url} refused this client")),
+        };
+        Failure::with_code(exit_code, format!("{what} stopped early: {why} ({code}); what was not sent stays queued"))
+    }
+
     /// A core error as one line, saying what to do when the backbone is the trouble.
     pub fn failure(&self, e: Error) -> Failure {
         match e {
