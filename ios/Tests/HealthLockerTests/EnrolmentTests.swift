@@ -214,7 +214,7 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertEqual(stuck.halted, "offline")
         let afterOffline = try store.enrolment.list(sessionId: session.id)
         XCTAssertTrue(afterOffline.allSatisfy { $0.state == .queued && $0.abhaNumber == nil })
-        XCTAssertTrue(afterOffline.contains { $0.attempts == 1 && $0.lastError == "offline" })
+        XCTAssertTrue(afterOffline.contains { $0.attempts == 0 && $0.lastError == "offline" })
         let whileOffline = try await sandbox.stats()
         XCTAssertEqual(whileOffline.demographicApplied, before.demographicApplied)
 
@@ -427,7 +427,7 @@ final class EnrolmentTests: StoreTestCase {
         let afterOffline = try store.outbox.items()
         XCTAssertEqual(afterOffline.map(\.id), items.map(\.id))
         XCTAssertEqual(afterOffline.map(\.requestId), items.map(\.requestId), "the same items, each with its REQUEST-ID")
-        XCTAssertTrue(afterOffline.contains { $0.attempts == 1 && $0.lastError == "offline" }, "\(afterOffline)")
+        XCTAssertTrue(afterOffline.contains { $0.attempts == 0 && $0.lastError == "offline" }, "\(afterOffline)")
         XCTAssertTrue(try store.enrolment.list(sessionId: session.id).allSatisfy { $0.state == .queued }, "nothing was lost")
         let whileOffline = try await sandbox.stats()
         XCTAssertEqual(whileOffline.demographicApplied, before.demographicApplied)

@@ -201,7 +201,7 @@ class EnrolmentTest {
         assertEquals("offline", stuck.halted)
         val afterOffline = l.enrolment.list(sessionId = session.id)
         assertTrue(afterOffline.all { it.state == EnrolmentState.QUEUED && it.abhaNumber == null }, "$afterOffline")
-        assertTrue(afterOffline.any { it.attempts == 1u && it.lastError == "offline" }, "$afterOffline")
+        assertTrue(afterOffline.any { it.attempts == 0u && it.lastError == "offline" }, "no network counts against no item: $afterOffline")
         assertEquals(0L, sandbox.stats().demographicApplied)
 
         // Back in range.
@@ -391,7 +391,7 @@ class EnrolmentTest {
         assertEquals(0u, l.outbox.status().wedged)
         val afterOffline = l.outbox.items()
         assertEquals(items.map { it.id to it.requestId }, afterOffline.map { it.id to it.requestId }, "the same items, each with its REQUEST-ID")
-        assertTrue(afterOffline.any { it.attempts == 1u && it.lastError == "offline" }, "$afterOffline")
+        assertTrue(afterOffline.any { it.attempts == 0u && it.lastError == "offline" }, "no network counts against no item: $afterOffline")
         assertTrue(l.enrolment.list(sessionId = session.id).all { it.state == EnrolmentState.QUEUED }, "nothing was lost")
         assertEquals(0L, sandbox.stats().demographicApplied)
 
