@@ -26,10 +26,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
-}
-
 #[test]
 fn a_store_written_by_the_v2_release_opens_with_everything_and_sends_nothing_twice() {
     let manifest: serde_json::Value =

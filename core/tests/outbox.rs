@@ -6,24 +6,10 @@
 mod common;
 
 use common::field::*;
-use common::*;
 use locker_core::{Backbone, Clock, EnrolmentState, ItemKind, ItemState, Locker, OutboxItem, ShiftedClock};
-use locker_sandbox::{Fault, FaultRule, Resident, Sandbox};
-use std::sync::Arc;
+use locker_sandbox::{Fault, FaultRule, Resident};
 
 const DEMOGRAPHIC: &str = "/abha/api/v1/hid/benefit/createHealthId/demo/auth";
-
-/// A worker's device with the backbone's key fetched, on a clock the test moves.
-fn field(sb: &Sandbox, dir: &std::path::Path, clock: Arc<ShiftedClock>) -> (Locker, String) {
-    let l = Locker::create_with_clock(dir, key(), clock).unwrap();
-    let s = l.enrolment().start_session("ASHA-9", "tab-1", None).unwrap();
-    block_on(l.enrolment().refresh_backbone_key(&backbone(sb))).unwrap();
-    (l, s.id)
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
-}
 
 fn capture(l: &Locker, session: &str, i: u64) -> String {
     let c = citizen(
@@ -41,7 +27,7 @@ fn item_of(l: &Locker, enrolment: &str) -> OutboxItem {
 fn a_capture_is_queued_with_its_request_id_in_the_same_transaction() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     let id = capture(&l, &session, 1);
     let items = l.outbox().items().unwrap();
     assert_eq!(items.len(), 1);
@@ -65,7 +51,7 @@ fn a_week_offline_then_one_drain_delivers_everything_once_under_the_ids_fixed_at
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
     let clock = ShiftedClock::new();
-    let (l, session) = field(&sb, dir.path(), clock.clone());
+    let (l, session) = worker_device(&sb, dir.path(), clock.clone());
     let ids: Vec<String> = (0..6).map(|i| capture(&l, &session, i)).collect();
     let fixed: Vec<String> = ids.iter().map(|id| item_of(&l, id).request_id).collect();
     // Seven days with no network, a drain attempted each day: each stops at once.
@@ -102,7 +88,7 @@ fn a_failing_backbone_is_tried_again_later_with_the_same_request_id_not_at_once(
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
     let clock = ShiftedClock::new();
-    let (l, session) = field(&sb, dir.path(), clock.clone());
+    let (l, session) = worker_device(&sb, dir.path(), clock.clone());
     let id = capture(&l, &session, 1);
     let rid = item_of(&l, &id).request_id;
     sb.set_fault(FaultRule::new(DEMOGRAPHIC, Fault::Status { status: 503 }));
@@ -128,7 +114,7 @@ fn a_long_retry_after_stops_the_drain_and_is_honoured_between_drains() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
     let clock = ShiftedClock::new();
-    let (l, session) = field(&sb, dir.path(), clock.clone());
+    let (l, session) = worker_device(&sb, dir.path(), clock.clone());
     let ids: Vec<String> = (0..3).map(|i| capture(&l, &session, i)).collect();
     sb.set_fault(FaultRule::new(DEMOGRAPHIC, Fault::RateLimit { retry_after: 120 }).times(1));
     let r = block_on(l.outbox().drain(&backbone(&sb))).unwrap();
@@ -157,7 +143,7 @@ fn a_long_retry_after_stops_the_drain_and_is_honoured_between_drains() {
 fn a_refusal_is_wedged_with_its_reason_until_the_worker_retries_or_discards_it() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     let ok = capture(&l, &session, 1);
     let refused = capture(&l, &session, 2);
     sb.add_resident(Resident {
@@ -203,7 +189,7 @@ fn a_refusal_is_wedged_with_its_reason_until_the_worker_retries_or_discards_it()
 fn a_refused_login_pauses_every_backbone_of_that_client_id_not_only_the_one_that_met_it() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     for i in 0..3 {
         capture(&l, &session, i);
     }

@@ -6,25 +6,12 @@
 mod common;
 
 use common::field::*;
-use common::*;
 use locker_core::{Backbone, EnrolmentState, Error, ItemState, Locker, ShiftedClock};
 use locker_sandbox::{Fault, FaultRule, Sandbox};
-use std::sync::Arc;
 use std::time::Duration;
 
 const DEMOGRAPHIC: &str = "/abha/api/v1/hid/benefit/createHealthId/demo/auth";
 const SESSIONS: &str = "/gateway/v3/sessions";
-
-fn field(sb: &Sandbox, dir: &std::path::Path, clock: Arc<ShiftedClock>) -> (Locker, String) {
-    let l = Locker::create_with_clock(dir, key(), clock).unwrap();
-    let s = l.enrolment().start_session("ASHA-9", "tab-1", None).unwrap();
-    block_on(l.enrolment().refresh_backbone_key(&backbone(sb))).unwrap();
-    (l, s.id)
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
-}
 
 fn capture(l: &Locker, session: &str, i: u64) -> String {
     let c = citizen("Citizen Asha", &format!("98{:08}", 50_000_000 + i));
@@ -43,7 +30,7 @@ fn applied(sb: &Sandbox, request_id: &str) -> bool {
 fn a_correction_made_while_its_submission_is_in_flight_goes_as_its_own_request() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     // The correction must land while the first call is in flight; on a machine so loaded that it
     // lands before the call leaves, the case did not happen, and is set up again.
     for i in 0..3 {
@@ -78,7 +65,7 @@ fn a_correction_made_while_its_submission_is_in_flight_goes_as_its_own_request()
 fn two_drains_at_once_send_each_item_once() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     for i in 0..3 {
         capture(&l, &session, i);
     }
@@ -96,7 +83,7 @@ fn two_drains_at_once_send_each_item_once() {
 fn a_route_our_client_may_not_use_stops_the_drain_and_counts_against_no_item() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     for i in 0..3 {
         capture(&l, &session, i);
     }
@@ -114,7 +101,7 @@ fn a_route_our_client_may_not_use_stops_the_drain_and_counts_against_no_item() {
 fn a_login_refused_with_any_client_error_pauses_logging_in() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     capture(&l, &session, 1);
     // A fresh client: the one that fetched the key holds a session already.
     let bb = Backbone::new(fast(sandbox_config(&sb.url()))).unwrap();
@@ -131,7 +118,7 @@ fn a_login_refused_with_any_client_error_pauses_logging_in() {
 fn a_sessions_submission_finds_its_capture_behind_a_long_queue_of_another() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, busy) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, busy) = worker_device(&sb, dir.path(), ShiftedClock::new());
     for i in 0..70 {
         capture(&l, &busy, i);
     }
@@ -149,7 +136,7 @@ fn an_item_the_backbone_keeps_failing_is_wedged_after_ten_drains_with_a_reason_t
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
     let clock = ShiftedClock::new();
-    let (l, session) = field(&sb, dir.path(), clock.clone());
+    let (l, session) = worker_device(&sb, dir.path(), clock.clone());
     let id = capture(&l, &session, 1);
     sb.set_fault(FaultRule::new(DEMOGRAPHIC, Fault::Status { status: 503 }));
     let mut c = fast(sandbox_config(&sb.url()));
@@ -176,7 +163,7 @@ fn an_item_the_backbone_keeps_failing_is_wedged_after_ten_drains_with_a_reason_t
 fn a_correction_with_nothing_in_it_is_refused() {
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let (l, session) = field(&sb, dir.path(), ShiftedClock::new());
+    let (l, session) = worker_device(&sb, dir.path(), ShiftedClock::new());
     let id = capture(&l, &session, 1);
     let before = request_id_of(&l, &id);
     assert!(matches!(l.enrolment().correct(&id, None, None), Err(Error::InvalidInput(_))));

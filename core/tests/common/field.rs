@@ -2,9 +2,24 @@
 //! all), valid Aadhaar numbers and citizens to capture.
 
 use locker_core::abha::verhoeff_check_digit;
-use locker_core::{Backbone, BackboneConfig, CitizenDetails, ConsentCapture, Gender};
+use locker_core::{Backbone, BackboneConfig, CitizenDetails, ConsentCapture, Gender, Locker, ShiftedClock};
 use locker_sandbox::{Sandbox, SandboxConfig};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Runs `f` to completion on a runtime of its own (tests that are not async themselves).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+/// A worker's device in `dir`, on a clock the test moves, with the backbone's key fetched and a
+/// worker session started: returns the locker and the session's id.
+pub fn worker_device(sb: &Sandbox, dir: &std::path::Path, clock: Arc<ShiftedClock>) -> (Locker, String) {
+    let l = Locker::create_with_clock(dir, super::key(), clock).unwrap();
+    let s = l.enrolment().start_session("ASHA-9", "tab-1", None).unwrap();
+    block_on(l.enrolment().refresh_backbone_key(&backbone(sb))).unwrap();
+    (l, s.id)
+}
 
 pub fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).unwrap()
