@@ -7,10 +7,10 @@ use crate::Locker;
 use crate::error::{Error, Result};
 use crate::fhir::base64_text::LenientBase64;
 use crate::files::write_atomically;
-use crate::store::files::{self, Encoding, NewFile, PendingFile, copy};
+use crate::store::files::{self, Encoding, NewFile, PendingFile};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::Path;
 
 /// What an attachment is, without its content.
@@ -28,7 +28,7 @@ pub struct AttachmentInfo {
 
 /// A verified stream of an attachment's content.
 pub struct AttachmentReader {
-    inner: Box<dyn Read + Send>,
+    inner: Box<dyn BufRead + Send>,
     pub info: AttachmentInfo,
 }
 
@@ -39,6 +39,22 @@ impl Read for AttachmentReader {
 }
 
 impl AttachmentReader {
+    /// Writes the rest of the content to `out`, each authenticated piece straight from where it
+    /// was decrypted; returns how many bytes.
+    pub fn copy_to(&mut self, out: &mut dyn Write) -> Result<u64> {
+        let mut total = 0u64;
+        loop {
+            let piece = self.inner.fill_buf()?;
+            if piece.is_empty() {
+                return Ok(total);
+            }
+            out.write_all(piece)?;
+            let n = piece.len();
+            self.inner.consume(n);
+            total += n as u64;
+        }
+    }
+
     /// The largest piece `read_chunk` hands out at once.
     pub const MAX_CHUNK: usize = 1024 * 1024;
 
@@ -139,7 +155,7 @@ impl Attachments<'_> {
     /// the content is sealed.
     pub fn add(&self, profile_id: &str, media_type: &str, content: &mut dyn Read) -> Result<AttachmentInfo> {
         let mut upload = self.begin(profile_id, media_type)?;
-        copy(content, &mut upload)?;
+        upload.file.as_mut().ok_or(Error::InvalidInput(UPLOAD_FINISHED.into()))?.read_from(content)?;
         self.commit(&mut upload)
     }
 
@@ -179,9 +195,9 @@ impl Attachments<'_> {
             }
             Err(e) => return Err(e),
         };
-        let inner: Box<dyn Read + Send> = match stored.encoding {
+        let inner: Box<dyn BufRead + Send> = match stored.encoding {
             Encoding::Binary | Encoding::Base64 => Box::new(content),
-            Encoding::JsonString => Box::new(LenientBase64::new(content)),
+            Encoding::JsonString => Box::new(io::BufReader::new(LenientBase64::new(content))),
         };
         Ok(AttachmentReader { inner, info })
     }
@@ -189,7 +205,7 @@ impl Attachments<'_> {
     /// Writes an attachment's verified content to `dest` (replaced whole, never half-written).
     pub fn save_to(&self, id: &str, dest: &Path) -> Result<u64> {
         let mut reader = self.open(id)?;
-        write_atomically(dest, |w| Ok(copy(&mut reader, w)?))
+        write_atomically(dest, |w| reader.copy_to(w))
     }
 
     /// Deletes an attachment that was added on its own (inline data of a record goes with the

@@ -144,6 +144,39 @@ impl<S: ChunkSink> Sealer<S> {
         Ok(())
     }
 
+    /// Seals all of `from`, read straight into the chunk buffer: one copy of each byte fewer
+    /// than writing it through [`Write`] from a buffer of the caller's. Returns the bytes read.
+    pub fn read_from(&mut self, from: &mut dyn Read) -> io::Result<u64> {
+        let mut total = 0u64;
+        loop {
+            if self.buf.len() == CHUNK_LEN {
+                // A full chunk is sealed only once more data is known to follow (the last chunk
+                // is sealed as such): one byte read ahead tells.
+                let mut probe = [0u8; 1];
+                let n = loop {
+                    match from.read(&mut probe) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other?,
+                    }
+                };
+                if n == 0 {
+                    return Ok(total);
+                }
+                self.seal_chunk(false)?;
+                self.buf.push(probe[0]);
+                self.plain_len += 1;
+                total += 1;
+            }
+            let room = (CHUNK_LEN - self.buf.len()) as u64;
+            let n = from.take(room).read_to_end(&mut self.buf)? as u64;
+            self.plain_len += n;
+            total += n;
+            if n < room {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Seals the final chunk; returns the sink and the number of plaintext bytes written.
     pub fn finish(mut self) -> io::Result<(S, u64)> {
         self.seal_chunk(true)?;
@@ -230,6 +263,23 @@ impl<S: ChunkSource> Opener<S> {
     }
 }
 
+/// Each authenticated chunk handed out where it lies: a reader that writes it on (`save_to`)
+/// copies it once less than through [`Read`].
+impl<S: ChunkSource> io::BufRead for Opener<S> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.buf.len() {
+            if !self.open_next()? {
+                break;
+            }
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
 impl<S: ChunkSource> Read for Opener<S> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.buf.len() {
@@ -280,6 +330,35 @@ mod tests {
         for n in [0, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN, 3 * CHUNK_LEN + 77] {
             let d = data(n);
             assert_eq!(open(&seal(&d), key(1)).unwrap(), d, "size {n}");
+        }
+    }
+
+    /// A reader that hands out at most `step` bytes per read, as a socket does.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn sealing_read_straight_from_a_reader_writes_the_very_bytes_writing_does() {
+        for n in [0, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN, 3 * CHUNK_LEN + 77] {
+            let d = data(n);
+            for step in [1 << 20, 4093, 1] {
+                if step == 1 && n > CHUNK_LEN + 1 {
+                    continue;
+                }
+                let mut s = Sealer::new(Direct(Vec::new()), key(1)).unwrap();
+                assert_eq!(s.read_from(&mut Trickle(&d, step)).unwrap(), n as u64);
+                let (Direct(out), len) = s.finish().unwrap();
+                assert_eq!(len, n as u64);
+                assert_eq!(out, seal(&d), "size {n}, reads of {step}");
+            }
         }
     }
 

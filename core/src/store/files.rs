@@ -18,14 +18,14 @@ use crate::files::{EarlyWriteback, sync_dir};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// One sealed chunk with its tag: the unit the I/O threads hand over.
 const PIPE_BLOCK: usize = CHUNK_LEN + TAG_LEN;
-/// Blocks in flight between the crypto and the file: 4 × 64 KiB.
-const PIPE_DEPTH: usize = 4;
+/// Blocks in flight between the crypto and the file: 16 × 64 KiB.
+const PIPE_DEPTH: usize = 16;
 
 /// How an attachment's stored bytes relate to what the user sees and what export writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,13 +72,24 @@ pub(crate) struct PendingFile {
 }
 
 impl PendingFile {
-    /// Flushes and fsyncs the file. It keeps its temporary name until its row is committed
+    /// Flushes and fsyncs the file, and its directory entry: a row committed after this never
+    /// names a file a crash could lose. It keeps its temporary name until its row is committed
     /// ([`AttachmentFiles::publish`]); until then [`AttachmentFiles::remove`] takes it back.
     pub(crate) fn finish(mut self) -> Result<NewFile> {
         let sealer = self.sealer.take().ok_or_else(|| Error::Io(io::Error::other("attachment file already closed")))?;
         let (behind, plain_len) = sealer.finish()?;
         behind.finish()?.into_file().sync_all()?;
+        if let Some(dir) = self.tmp.parent() {
+            sync_dir(dir)?;
+        }
         Ok(NewFile { uid: std::mem::take(&mut self.uid), salt: self.salt, plain_len })
+    }
+}
+
+impl PendingFile {
+    /// Seals all of `from` into the file, read straight into the sealer's buffer.
+    pub(crate) fn read_from(&mut self, from: &mut dyn Read) -> io::Result<u64> {
+        self.sealer.as_mut().ok_or_else(|| io::Error::other("attachment file already closed"))?.read_from(from)
     }
 }
 
@@ -170,7 +181,7 @@ impl AttachmentFiles {
     }
 
     /// Opens and verifies a stored file; yields its stored bytes.
-    pub(crate) fn open(&self, f: &StoredFile) -> Result<impl Read + Send + use<>> {
+    pub(crate) fn open(&self, f: &StoredFile) -> Result<impl BufRead + Send + use<>> {
         // A committed row whose file is not yet renamed (the writer is between its commit and
         // `publish`, or crashed there) has its whole, fsynced content under the temporary name.
         let file = match fs::File::open(self.path(&f.uid, "hla")) {
@@ -187,7 +198,7 @@ impl AttachmentFiles {
         let len = file.metadata()?.len();
         let key = self.key(&f.uid, &f.salt)?;
         // Small files are read directly: a thread would cost more than it overlaps.
-        let opened: Box<dyn Read + Send> = if len > 4 * PIPE_BLOCK as u64 {
+        let opened: Box<dyn BufRead + Send> = if len > 4 * PIPE_BLOCK as u64 {
             Box::new(Opener::new(ReadAhead::new(file, HEADER_LEN, PIPE_BLOCK, PIPE_DEPTH)?, key, len)?)
         } else {
             Box::new(Opener::new(Direct(BufReader::with_capacity(PIPE_BLOCK, file)), key, len)?)
@@ -195,15 +206,12 @@ impl AttachmentFiles {
         Ok(ExactLen { inner: opened, remaining: f.plain_len })
     }
 
-    /// Renames files whose rows are now committed to their final names. Best effort: a file
-    /// left under its temporary name is still read (see `open`) and is renamed at the next open.
+    /// Renames files whose rows are now committed to their final names. Best effort, and not
+    /// made durable: a file left (or after a crash, found again) under its temporary name is
+    /// still read (see `open`), and is renamed at the next open.
     pub(crate) fn publish(&self, uids: &[String]) {
-        let mut renamed = false;
         for uid in uids {
-            renamed |= fs::rename(self.path(uid, "tmp"), self.path(uid, "hla")).is_ok();
-        }
-        if renamed {
-            let _ = sync_dir(&self.dir);
+            let _ = fs::rename(self.path(uid, "tmp"), self.path(uid, "hla"));
         }
     }
 
@@ -296,6 +304,22 @@ pub(crate) fn stored_file(conn: &Connection, uid: &str) -> Result<Option<StoredF
 struct ExactLen<R> {
     inner: R,
     remaining: u64,
+}
+
+impl<R: BufRead> BufRead for ExactLen<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let remaining = self.remaining;
+        let b = self.inner.fill_buf()?;
+        if b.len() as u64 > remaining || (b.is_empty() && remaining != 0) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, crate::crypto::attachment_stream::TamperedStream));
+        }
+        Ok(b)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.remaining = self.remaining.saturating_sub(n as u64);
+        self.inner.consume(n);
+    }
 }
 
 impl<R: Read> Read for ExactLen<R> {
