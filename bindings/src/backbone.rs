@@ -41,6 +41,9 @@ pub struct BackboneConfig {
     pub hiecm_url: String,
     /// The PHR app's host, as facility QR codes carry it.
     pub phr_url: String,
+    /// Path on the gateway of the consent manager's artefact-signing keys (JWKS); none when its
+    /// signing scheme is unknown (artefacts are then kept as unverified).
+    pub consent_keys_path: Option<String>,
     pub client_id: String,
     pub client_secret: Arc<ClientSecret>,
     /// `X-CM-ID`: `sbx` in the sandbox, `abdm` in production.
@@ -77,6 +80,7 @@ impl From<locker_core::BackboneConfig> for BackboneConfig {
             abha_url: c.abha_url,
             hiecm_url: c.hiecm_url,
             phr_url: c.phr_url,
+            consent_keys_path: c.consent_keys_path,
             client_id: c.client_id,
             client_secret: Arc::new(ClientSecret { secret: c.client_secret }),
             cm_id: c.cm_id,
@@ -99,6 +103,7 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
             abha_url: c.abha_url,
             hiecm_url: c.hiecm_url,
             phr_url: c.phr_url,
+            consent_keys_path: c.consent_keys_path,
             client_id: c.client_id,
             client_secret: c.client_secret.secret.clone(),
             cm_id: c.cm_id,

@@ -21,7 +21,7 @@ impl Records {
         bundle: Vec<u8>,
         care_context: Option<String>,
     ) -> Result<RecordSummary, LockerError> {
-        run(|| self.core.records().import(&profile_id, &bundle, &ImportOptions { care_context }))
+        run(|| self.core.records().import(&profile_id, &bundle, &ImportOptions { care_context, ..Default::default() }))
     }
 
     /// Imports the bundle in the file at `path`.
@@ -32,7 +32,13 @@ impl Records {
         path: String,
         care_context: Option<String>,
     ) -> Result<RecordSummary, LockerError> {
-        run(|| self.core.records().import_file(&profile_id, Path::new(&path), &ImportOptions { care_context }))
+        run(|| {
+            self.core.records().import_file(
+                &profile_id,
+                Path::new(&path),
+                &ImportOptions { care_context, ..Default::default() },
+            )
+        })
     }
 
     /// One page of records, newest first; pass `next_cursor` back for the next.

@@ -107,6 +107,14 @@ pub enum Error {
     /// `state` is the code of where it is (e.g. `handed_over`).
     #[error("this is at step {state}, which does not allow that")]
     WrongStep { state: String },
+    /// The consent manager needs the citizen signed in (no login token on this device for that
+    /// ABHA address, or the one kept was refused): sign in, then sync again. Nothing was lost.
+    #[error("sign in to the consent manager again")]
+    SignInNeeded,
+    /// A consent artefact's signature did not verify under any key its consent manager
+    /// publishes: it was changed, or it is not the consent manager's. It was refused.
+    #[error("a consent artefact's signature did not verify; it was refused")]
+    SignatureInvalid,
 }
 
 /// The core's result type.

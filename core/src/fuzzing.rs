@@ -13,7 +13,8 @@ use std::io::{Read, Write};
 /// hashed; then the large values decoded as they would be into attachment files.
 pub fn bundle(bytes: &[u8]) {
     let _ = crate::records::fuzz_prepare(bytes, &ImportOptions::default());
-    let _ = crate::records::fuzz_prepare(bytes, &ImportOptions { care_context: Some("cc-1".into()) });
+    let _ =
+        crate::records::fuzz_prepare(bytes, &ImportOptions { care_context: Some("cc-1".into()), ..Default::default() });
     let mut out = Vec::new();
     let _ = crate::fhir::base64_text::LenientBase64::new(bytes).read_to_end(&mut out);
 }

@@ -15,6 +15,7 @@ pub mod attachments;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod clock;
+pub mod consent;
 pub mod crypto;
 pub mod error;
 pub mod fhir;
@@ -37,6 +38,7 @@ pub use abha::enrolment::{
 };
 pub use attachments::{AttachmentInfo, AttachmentReader, AttachmentUpload, Attachments};
 pub use clock::{Clock, ShiftedClock};
+pub use consent::Consents;
 pub use crypto::DatabaseKey;
 pub use error::{Error, Result};
 pub use fhir::HiType;

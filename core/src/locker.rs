@@ -123,6 +123,11 @@ impl Locker {
         crate::abha::enrolment::Enrolments(self)
     }
 
+    /// Consent: requests, grants, revocations, and the policy every release of records passes.
+    pub fn consent(&self) -> crate::consent::Consents<'_> {
+        crate::consent::Consents(self)
+    }
+
     /// What the backbone must hear, and its delivery.
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox(self)

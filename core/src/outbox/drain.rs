@@ -4,6 +4,7 @@
 use super::{ItemKind, OutboxItem, queue};
 use crate::Locker;
 use crate::abha::enrolment::submit as enrolment;
+use crate::consent::deliver as consent;
 use crate::error::{Error, Result};
 use crate::store::Tx;
 use crate::sync::Backbone;
@@ -117,6 +118,9 @@ async fn run(locker: &Locker, backbone: &Backbone, scope: &Scope<'_>) -> Result<
 async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Result<()> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::deliver(locker, backbone, item).await,
+        ItemKind::ConsentApprove => consent::approve(locker, backbone, item).await,
+        ItemKind::ConsentDeny => consent::deny(locker, backbone, item).await,
+        ItemKind::ConsentRevoke => consent::revoke(locker, backbone, item).await,
     }
 }
 
@@ -200,6 +204,7 @@ fn settle_deadlines(locker: &Locker, report: &mut DrainReport) -> Result<()> {
 fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::refused(tx, item, e),
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => consent::refused(tx, item, e),
     }
 }
 
@@ -207,6 +212,8 @@ fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
 pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::retried(tx, item),
+        // The decision is still in the ledger, as made: it goes again as it is.
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(()),
     }
 }
 
@@ -215,6 +222,9 @@ pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
 pub(super) fn on_discard(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::discarded(tx, item),
+        // A decision given up stays in force on this device (a revoke keeps refusing every
+        // release); only the consent manager does not hear it.
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(false),
     }
 }
 
@@ -223,5 +233,7 @@ fn on_expired(_tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
     match item.kind {
         // Enrolments carry no deadline (their retention purge erases them, queue and all).
         ItemKind::EnrolmentSubmit => Ok(()),
+        // Decisions carry no deadline: the consent manager's own expiry settles a late one.
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(()),
     }
 }

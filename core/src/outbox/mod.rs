@@ -32,14 +32,24 @@ use std::collections::BTreeMap;
 pub enum ItemKind {
     /// A field worker's captured citizen, enrolled by demographics (`abha::enrolment`).
     EnrolmentSubmit,
+    /// The citizen's approval of a consent request, as narrowed (`consent`).
+    ConsentApprove,
+    /// The citizen's denial of a consent request.
+    ConsentDeny,
+    /// The citizen's revocation of a request's artefacts (or of one artefact).
+    ConsentRevoke,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 1] = [ItemKind::EnrolmentSubmit];
+    pub const ALL: [ItemKind; 4] =
+        [ItemKind::EnrolmentSubmit, ItemKind::ConsentApprove, ItemKind::ConsentDeny, ItemKind::ConsentRevoke];
 
     pub fn code(self) -> &'static str {
         match self {
             ItemKind::EnrolmentSubmit => "enrolment.submit",
+            ItemKind::ConsentApprove => "consent.approve",
+            ItemKind::ConsentDeny => "consent.deny",
+            ItemKind::ConsentRevoke => "consent.revoke",
         }
     }
 

@@ -64,6 +64,16 @@ pub(crate) fn for_subject(conn: &Connection, kind: ItemKind, subject: &str) -> R
         .optional()?)
 }
 
+/// The waiting item of `kind` about `subject`, if one is queued and not wedged.
+pub(crate) fn waiting_for_subject(conn: &Connection, kind: ItemKind, subject: &str) -> Result<Option<OutboxItem>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE kind = ?1 AND subject = ?2 AND state = 'waiting' ORDER BY id LIMIT 1"
+        ))?
+        .query_row(params![kind, subject], from_row)
+        .optional()?)
+}
+
 /// Every item, oldest first.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<OutboxItem>> {
     let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id"))?;

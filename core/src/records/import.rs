@@ -22,6 +22,7 @@ pub(crate) struct Prepared<'a> {
     offsets: Vec<usize>,
     index: BundleIndex,
     hash: [u8; 32],
+    under_consent: Option<String>,
 }
 
 impl Prepared<'_> {
@@ -57,7 +58,7 @@ pub(crate) fn prepare<'a>(raw: &'a [u8], opts: &ImportOptions) -> Result<Prepare
     let index = index_bundle(&value, opts.care_context.as_deref())?;
     let data: Vec<&[u8]> = spans.iter().map(|s| &raw[s.start..s.end]).collect();
     let hash = content_hash(&value, &data);
-    Ok(Prepared { raw, spans, skeleton, offsets, index, hash })
+    Ok(Prepared { raw, spans, skeleton, offsets, index, hash, under_consent: opts.under_consent.clone() })
 }
 
 /// Writes one span's data into an attachment: decoded when canonical, verbatim otherwise.
@@ -197,6 +198,10 @@ fn insert_record(
         written.push(f.uid.clone());
         let media = span.media_type.as_deref().unwrap_or("application/octet-stream");
         attachments::insert(conn, now, &f, profile, Some(rowid), Some(*offset), encoding, media)?;
+    }
+    if let Some(artefact) = &p.under_consent {
+        // Received under a grant: erased when the grant ends (consent/erasure.rs).
+        conn.execute("INSERT INTO record_consents (record_id, artefact) VALUES (?1, ?2)", params![rowid, artefact])?;
     }
     let detail = (!p.spans.is_empty()).then(|| format!("attachments={}", p.spans.len()));
     audit::append(conn, now, "record.import", Some(&uid), detail.as_deref())?;

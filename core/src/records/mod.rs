@@ -29,6 +29,9 @@ pub struct ImportOptions {
     /// The care context the record arrived under (from a HIP's data push), when known; it
     /// takes precedence over what the bundle says.
     pub care_context: Option<String>,
+    /// The consent artefact it was received under (the locker asking as a HIU, in `STORE`
+    /// mode): the record is erased when that artefact expires or is revoked.
+    pub under_consent: Option<String>,
 }
 
 /// What a list shows about a record. `Debug` shows its ids and type only: titles, places and

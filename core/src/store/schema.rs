@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 /// Version 2: ABHA enrolment. The backbone's sealing key cached for offline capture, field
 /// workers' sessions, and enrolments (each its own row, its personal details in one column so
@@ -55,6 +55,97 @@ CREATE TABLE enrolments (
 ) STRICT;
 
 CREATE INDEX enrolments_by_state ON enrolments (state, created_at);
+"#
+    };
+}
+
+/// Version 4: consent (`consent/`). Requests and artefacts as the device holds them (a decision
+/// made here applies at once, before the consent manager hears of it), their status history,
+/// each use of an artefact (by reference: record ids, never content), the consent manager's
+/// signing keys, the citizen's login tokens for its patient-side calls, settings, which records
+/// arrived under which artefact (to erase them when it ends), and the latest time seen.
+macro_rules! consent_tables {
+    () => {
+        r#"
+CREATE TABLE consent_requests (
+    id         TEXT PRIMARY KEY,
+    patient    TEXT NOT NULL,
+    hiu        TEXT NOT NULL,
+    purpose    TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    decision   TEXT CHECK (decision IN ('approve', 'deny')),
+    notice     TEXT,
+    updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX consent_requests_newest ON consent_requests (created_at DESC);
+
+CREATE TABLE consent_artefacts (
+    id             TEXT PRIMARY KEY,
+    request_id     TEXT,
+    status         TEXT NOT NULL,
+    patient        TEXT NOT NULL,
+    hiu            TEXT NOT NULL,
+    hip            TEXT NOT NULL,
+    access_mode    TEXT NOT NULL,
+    erase_at       INTEGER NOT NULL,
+    detail         TEXT NOT NULL,
+    signature      TEXT,
+    verification   TEXT NOT NULL CHECK (verification IN ('verified', 'unverified', 'pending')),
+    key_id         TEXT,
+    revoke_pending INTEGER NOT NULL DEFAULT 0 CHECK (revoke_pending IN (0, 1)),
+    erased_at      INTEGER,
+    updated_at     INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX consent_artefacts_request ON consent_artefacts (request_id);
+CREATE INDEX consent_artefacts_hiu ON consent_artefacts (hiu);
+
+CREATE TABLE consent_history (
+    seq     INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    source  TEXT NOT NULL CHECK (source IN ('device', 'backbone')),
+    note    TEXT,
+    at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX consent_history_subject ON consent_history (subject, seq);
+
+CREATE TABLE consent_uses (
+    id       INTEGER PRIMARY KEY,
+    artefact TEXT NOT NULL,
+    hiu      TEXT NOT NULL,
+    channel  TEXT NOT NULL,
+    records  TEXT NOT NULL,
+    at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX consent_uses_artefact ON consent_uses (artefact, at);
+
+CREATE TABLE consent_keys (
+    kid        TEXT PRIMARY KEY,
+    n          BLOB NOT NULL,
+    e          BLOB NOT NULL,
+    fetched_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE phr_sessions (
+    patient    TEXT PRIMARY KEY,
+    token      TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE consent_settings (
+    patient          TEXT PRIMARY KEY,
+    auto_approve     INTEGER NOT NULL CHECK (auto_approve IN (0, 1)),
+    auto_approval_id TEXT,
+    updated_at       INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE record_consents (
+    record_id INTEGER PRIMARY KEY REFERENCES records (id) ON DELETE CASCADE,
+    artefact  TEXT NOT NULL
+) STRICT;
+CREATE INDEX record_consents_artefact ON record_consents (artefact);
 "#
     };
 }
@@ -211,7 +302,8 @@ CREATE TABLE audit_log (
 ) STRICT;
 "#,
     enrolment_tables!(),
-    outbox_tables!()
+    outbox_tables!(),
+    consent_tables!()
 );
 
 /// One upgrade: from `to - 1` to `to`.
@@ -224,6 +316,7 @@ pub(crate) struct Upgrade {
 pub(crate) const UPGRADES: &[Upgrade] = &[
     Upgrade { to: 2, sql: enrolment_tables!() },
     Upgrade { to: 3, sql: concat!(outbox_tables!(), v3_move_submissions!()) },
+    Upgrade { to: 4, sql: consent_tables!() },
 ];
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
@@ -315,6 +408,7 @@ mod tests {
         (1, include_str!("../../tests/schemas/v1.sql")),
         (2, include_str!("../../tests/schemas/v2.sql")),
         (3, include_str!("../../tests/schemas/v3.sql")),
+        (4, include_str!("../../tests/schemas/v4.sql")),
     ];
 
     #[test]

@@ -96,6 +96,8 @@ pub(crate) enum Base {
     /// Sessions.
     Gateway,
     Abha,
+    /// The consent manager, `{hiecm}`.
+    Hiecm,
 }
 
 /// One call, as sent (every try the same).
@@ -291,6 +293,7 @@ impl Backbone {
         let base = match base {
             Base::Gateway => &self.config.gateway_url,
             Base::Abha => &self.config.abha_url,
+            Base::Hiecm => &self.config.hiecm_url,
         };
         format!("{}{path}", base.trim_end_matches('/'))
     }

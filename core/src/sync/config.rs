@@ -21,6 +21,11 @@ pub struct BackboneConfig {
     pub hiecm_url: String,
     /// The PHR app's host, as facility QR codes carry it (`https://phrsbx.abdm.gov.in`).
     pub phr_url: String,
+    /// Where the consent manager publishes the keys it signs artefacts with (a JWKS, path on
+    /// the gateway), when it signs RS256 over the canonical JSON of `consentDetail` as
+    /// `locker-sandbox` does. `None`: the scheme is unknown (ABDM's own is not public), and
+    /// artefacts are kept as unverified.
+    pub consent_keys_path: Option<String>,
     pub client_id: String,
     /// Never printed: `Debug` leaves it out, and it is wiped when the configuration is dropped.
     pub client_secret: Zeroizing<String>,
@@ -64,6 +69,10 @@ pub enum Preset {
 impl BackboneConfig {
     /// A configuration for `preset` with these credentials and the default timeouts and retries.
     pub fn preset(preset: &Preset, client_id: &str, client_secret: &str) -> BackboneConfig {
+        let keys = match preset {
+            Preset::AbdmSandbox => None,
+            Preset::Local { .. } => Some("/gateway/v3/certs".to_string()),
+        };
         let (gateway, abha, hiecm, phr, cm) = match preset {
             Preset::AbdmSandbox => (
                 "https://dev.abdm.gov.in/api/hiecm".to_string(),
@@ -82,6 +91,7 @@ impl BackboneConfig {
             abha_url: abha,
             hiecm_url: hiecm,
             phr_url: phr,
+            consent_keys_path: keys,
             client_id: client_id.to_string(),
             client_secret: Zeroizing::new(client_secret.to_string()),
             cm_id: cm.into(),

@@ -4,6 +4,7 @@
 pub mod abha_api;
 pub mod client;
 pub mod config;
+pub(crate) mod consent_api;
 pub mod retry;
 pub mod tls;
 pub(crate) mod wire;

@@ -32,9 +32,11 @@ pub enum Disposition {
 /// The classification of every failure, in one place.
 pub fn classify(e: &Error) -> Disposition {
     match e {
-        Error::Offline | Error::UntrustedBackbone | Error::Unauthorized | Error::RateLimited { .. } => {
-            Disposition::Halt
-        }
+        Error::Offline
+        | Error::UntrustedBackbone
+        | Error::Unauthorized
+        | Error::SignInNeeded
+        | Error::RateLimited { .. } => Disposition::Halt,
         // Our client may not use this route (no role, no scope): every item of it would meet
         // the same, and none of them is at fault.
         Error::Backbone { status: 401 | 403, .. } => Disposition::Halt,
@@ -78,6 +80,8 @@ pub fn code_of(e: &Error) -> String {
         Error::StorageFull => "storage-full".into(),
         Error::Io(_) => "io".into(),
         Error::Database(_) => "database".into(),
+        Error::SignInNeeded => "sign-in-needed".into(),
+        Error::SignatureInvalid => "signature-invalid".into(),
     }
 }
 

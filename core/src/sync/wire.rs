@@ -64,6 +64,8 @@ pub(crate) fn refusal(status: u16, body: &[u8]) -> Error {
         Some("ABDM-1205") => Error::TransactionExpired,
         Some("ABDM-1116") => Error::SealedValueRejected,
         Some("ABDM-1020") => Error::AddressTaken,
+        // The citizen's X-AUTH-TOKEN (consent manager, patient side) was refused.
+        Some("ABDM-1017") => Error::SignInNeeded,
         Some("ABDM-1021") => Error::InvalidInput("the backbone refused that ABHA address".into()),
         None if status == 401 => Error::Unauthorized,
         _ => Error::Backbone { status, code: code.unwrap_or_else(|| "none".into()) },

@@ -1,0 +1,67 @@
+//! What time ends: requests unanswered for 60 minutes expire, artefacts expire at their erase
+//! date, and records received under an artefact in `STORE` mode are erased once it has expired
+//! or been revoked, each erasure in the audit log. Time here is the ledger's: the latest of the
+//! clock and every time seen before, so a clock set back revives nothing.
+
+use super::ledger::{self, Source};
+use super::model::ConsentStatus;
+use super::{Consents, REQUEST_LIFETIME_MS};
+use crate::error::Result;
+use rusqlite::params;
+
+/// What one sweep ended and erased.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub requests_expired: u32,
+    pub artefacts_expired: u32,
+    /// Records erased because the artefact they were received under ended.
+    pub records_erased: u32,
+}
+
+impl Consents<'_> {
+    /// Expires what time has ended and erases what was received under ended grants.
+    pub fn sweep(&self) -> Result<SweepReport> {
+        let mut report = SweepReport::default();
+        let ended = self.0.write(|tx| {
+            let now = ledger::observe(tx, tx.now())?;
+            let stale: Vec<String> = {
+                let mut st = tx.prepare_cached(
+                    "SELECT id FROM consent_requests WHERE status = 'REQUESTED' AND decision IS NULL AND created_at <= ?1",
+                )?;
+                let rows = st.query_map(params![now.saturating_sub(REQUEST_LIFETIME_MS)], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for id in &stale {
+                ledger::set_request(tx, id, ConsentStatus::Expired, None, None)?;
+                ledger::history(tx, id, ConsentStatus::Expired, Source::Device, Some("unanswered for 60 minutes"))?;
+            }
+            let past = ledger::past_erase_date(tx, now)?;
+            for id in &past {
+                ledger::set_artefact_status(tx, id, ConsentStatus::Expired, false)?;
+                ledger::history(tx, id, ConsentStatus::Expired, Source::Device, Some("erase date passed"))?;
+            }
+            if !stale.is_empty() || !past.is_empty() {
+                let detail = format!("requests={} artefacts={}", stale.len(), past.len());
+                tx.audit("consent.expired", None, Some(&detail))?;
+            }
+            report.requests_expired = stale.len() as u32;
+            report.artefacts_expired = past.len() as u32;
+            ledger::ended_unerased(tx, now)
+        })?;
+        for artefact in ended {
+            let records = self.0.read(|r| ledger::records_under(r.conn(), &artefact))?;
+            for id in &records {
+                // Each deletion is audited as `record.delete`; gone meanwhile is as good.
+                match self.0.records().delete(id) {
+                    Ok(()) | Err(crate::Error::NotFound(_)) => report.records_erased += 1,
+                    Err(e) => return Err(e),
+                }
+            }
+            self.0.write(|tx| {
+                ledger::mark_erased(tx, &artefact)?;
+                tx.audit("consent.erased", Some(&artefact), Some(&format!("records={}", records.len())))
+            })?;
+        }
+        Ok(report)
+    }
+}

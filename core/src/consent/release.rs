@@ -1,0 +1,144 @@
+//! Releasing records to a HIU: the one way records leave this device for someone else. The
+//! policy decides inside one write transaction (so two releases cannot both take a grant's last
+//! use), each use is recorded in the ledger and the audit log by reference, and only then are
+//! the permitted records read out. The owner's own copy (`Records::export`) is not a release.
+
+use super::Consents;
+use super::ledger::{self, ConsentUse};
+use super::model::AccessMode;
+use super::policy::{self, Decision, RecordFacts, Release};
+use crate::error::{Error, Result};
+use crate::fhir::HiType;
+use rusqlite::OptionalExtension;
+
+/// How records leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseChannel {
+    /// Exported for sharing with a HIU (a file, a share sheet).
+    Share,
+    /// The answer to a HIU's data request.
+    DataRequest,
+    /// Carried in a QR code.
+    Qr,
+}
+
+impl ReleaseChannel {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReleaseChannel::Share => "share",
+            ReleaseChannel::DataRequest => "data-request",
+            ReleaseChannel::Qr => "qr",
+        }
+    }
+}
+
+/// What is asked to leave: these records, to this HIU, for this use, by this channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseAsk {
+    pub hiu: String,
+    /// The artefact the HIU names (a data request always does).
+    pub consent_id: Option<String>,
+    pub mode: AccessMode,
+    pub date_range: Option<(i64, i64)>,
+    pub records: Vec<String>,
+    pub channel: ReleaseChannel,
+}
+
+/// A record that left, with the artefact it left under.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReleasedRecord {
+    pub id: String,
+    pub artefact: String,
+    /// The bundle, byte for byte as imported.
+    pub bundle: Vec<u8>,
+}
+
+impl std::fmt::Debug for ReleasedRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReleasedRecord").field("id", &self.id).field("artefact", &self.artefact).finish_non_exhaustive()
+    }
+}
+
+/// The policy's decision and the records it let go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Released {
+    pub decision: Decision,
+    pub records: Vec<ReleasedRecord>,
+}
+
+/// The facts the policy needs of each record, read in one pass.
+fn facts(conn: &rusqlite::Connection, ids: &[String]) -> Result<Vec<RecordFacts>> {
+    let mut st = conn.prepare_cached(
+        "SELECT r.hi_type, r.record_ts, coalesce(r.care_context, r.uid), coalesce(p.abha_address, '')
+         FROM records r JOIN profiles p ON p.id = r.profile_id WHERE r.uid = ?1",
+    )?;
+    ids.iter()
+        .map(|id| {
+            let row: Option<(String, i64, String, String)> =
+                st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
+            let (hi_type, date_ms, care_context, patient) = row.ok_or(Error::NotFound("record"))?;
+            let hi_type = HiType::from_code(&hi_type).ok_or_else(|| Error::Corrupt("a record's type".into()))?;
+            let patient =
+                if patient.is_empty() { patient } else { super::normal_patient(&patient).unwrap_or_default() };
+            Ok(RecordFacts { id: id.clone(), patient, hi_type, date_ms, care_context })
+        })
+        .collect()
+}
+
+impl Consents<'_> {
+    /// Asks the policy whether `ask`'s records may go and, for those it permits, records the use
+    /// and reads them out. Records it denies stay; the decision says why.
+    pub fn release(&self, ask: &ReleaseAsk) -> Result<Released> {
+        if ask.records.is_empty() {
+            return Err(Error::InvalidInput("name the records to release".into()));
+        }
+        self.sweep()?;
+        let decision = self.0.write(|tx| {
+            let now = ledger::observe(tx, tx.now())?;
+            let release = Release {
+                hiu: ask.hiu.clone(),
+                consent_id: ask.consent_id.clone(),
+                mode: ask.mode,
+                date_range: ask.date_range,
+                records: facts(tx, &ask.records)?,
+            };
+            let grants = ledger::grants_for(tx, &ask.hiu)?;
+            let ids: Vec<&str> = grants.iter().map(|g| g.id.as_str()).collect();
+            let uses = ledger::uses_of(tx, &ids)?;
+            let decision = policy::decide(&grants, &uses, &release, now);
+            for artefact in decision.artefacts_used() {
+                let records: Vec<String> =
+                    decision.permitted.iter().filter(|p| p.artefact == artefact).map(|p| p.record.clone()).collect();
+                let detail = format!("channel={} records={}", ask.channel.code(), records.len());
+                ledger::record_use(
+                    tx,
+                    &ConsentUse {
+                        artefact: artefact.to_string(),
+                        hiu: ask.hiu.clone(),
+                        channel: ask.channel.code().into(),
+                        records,
+                        at_ms: now,
+                    },
+                )?;
+                tx.audit("consent.release", Some(artefact), Some(&detail))?;
+            }
+            if let Some(first) = decision.denied.first() {
+                let detail = format!(
+                    "channel={} records={} reason={}",
+                    ask.channel.code(),
+                    decision.denied.len(),
+                    first.reason.code()
+                );
+                tx.audit("consent.release-refused", ask.consent_id.as_deref(), Some(&detail))?;
+            }
+            Ok(decision)
+        })?;
+        let mut records = Vec::with_capacity(decision.permitted.len());
+        for p in &decision.permitted {
+            let mut bundle = Vec::new();
+            self.0.records().read(&p.record, &mut bundle)?;
+            records.push(ReleasedRecord { id: p.record.clone(), artefact: p.artefact.clone(), bundle });
+        }
+        Ok(Released { decision, records })
+    }
+}
