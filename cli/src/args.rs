@@ -53,6 +53,8 @@ pub enum Command {
     Enrol(Box<EnrolArgs>),
     /// What the backbone must hear: the one queue of calls waiting for a network.
     Outbox(Box<OutboxArgs>),
+    /// Consent: requests, grants, revocations, and releasing records under a grant.
+    Consent(Box<crate::consent::args::ConsentArgs>),
     /// The local stand-in for ABDM's backbone, for trying enrolment without ABDM credentials.
     #[command(subcommand)]
     Sandbox(SandboxCmd),

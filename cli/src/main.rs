@@ -6,6 +6,7 @@
 
 mod args;
 mod bench;
+mod consent;
 mod demo;
 mod enrol;
 mod fixtures;
@@ -45,6 +46,8 @@ pub mod exit {
     pub const NETWORK: u8 = 9;
     /// The backbone refused: our credentials, a request it will not take, or a pause it asks for.
     pub const REFUSED: u8 = 10;
+    /// The consent policy let none of the records go: no grant covers them.
+    pub const NOT_PERMITTED: u8 = 11;
 }
 
 /// A failure worth one line to the user.
@@ -74,7 +77,9 @@ impl From<locker_core::Error> for Failure {
             | E::OtpLocked
             | E::OtpLimit
             | E::TransactionExpired
-            | E::SealedValueRejected => exit::REFUSED,
+            | E::SealedValueRejected
+            | E::SignInNeeded
+            | E::SignatureInvalid => exit::REFUSED,
             E::Closed | E::StorageFull | E::Io(_) | E::Database(_) => exit::OTHER,
         };
         let message = match e {
@@ -163,6 +168,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Audit { limit } => store::audit(&ctx, limit),
         Command::Enrol(args) => enrol::run(&ctx, *args),
         Command::Outbox(args) => outbox::run(&ctx, *args),
+        Command::Consent(args) => consent::run(&ctx, *args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Demo => demo::run(),
         Command::Bench(cmd) => bench::run(cmd),

@@ -48,3 +48,54 @@ pub fn run(cmd: SandboxCmd) -> CliResult {
         Ok(())
     })
 }
+
+/// Posts `body` to a test-mode sandbox's admin route `path` at `base` (plain HTTP on this
+/// machine only) and returns the JSON answer. The admin routes are the sandbox's own test hooks,
+/// never ABDM's, so this is not the backbone client: a few lines of HTTP/1.1 suffice.
+pub fn admin_post(base: &str, path: &str, body: &serde_json::Value) -> CliResult<serde_json::Value> {
+    use std::io::Read;
+    let refuse = || crate::Failure::usage(format!("{base} is not a sandbox on this machine (http://127.0.0.1:PORT)"));
+    let host = base.strip_prefix("http://").ok_or_else(refuse)?.trim_end_matches('/');
+    let addr: std::net::SocketAddr = host.replace("localhost", "127.0.0.1").parse().map_err(|_| refuse())?;
+    if !addr.ip().is_loopback() {
+        return Err(refuse());
+    }
+    let unreachable = |e: std::io::Error| {
+        crate::Failure::with_code(
+            crate::exit::NETWORK,
+            format!("the sandbox at {base} could not be reached: {}", crate::explain(&e)),
+        )
+    };
+    let mut conn =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).map_err(unreachable)?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).map_err(unreachable)?;
+    let body = body.to_string();
+    write!(
+        conn,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(unreachable)?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).map_err(unreachable)?;
+    let (head, json) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    if !status.starts_with('2') {
+        return Err(crate::Failure::with_code(
+            crate::exit::REFUSED,
+            format!("the sandbox at {base} refused {path} (HTTP {status}); is it in test mode?"),
+        ));
+    }
+    serde_json::from_str(json).map_err(|_| {
+        crate::Failure::with_code(crate::exit::NETWORK, format!("the sandbox at {base} answered {path} unreadably"))
+    })
+}
+
+/// A consent-manager login token for `patient` from a test-mode sandbox at `base`.
+pub fn phr_login(base: &str, patient: &str) -> CliResult<String> {
+    let v = admin_post(base, "/admin/phr-login", &serde_json::json!({ "abhaAddress": patient }))?;
+    v["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| crate::Failure::with_code(crate::exit::NETWORK, "the sandbox's login answer holds no token"))
+}
