@@ -103,4 +103,42 @@ mod tests {
         assert_eq!(keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), vec!["k1"]);
         assert!(read_jwks(&json!({"nokeys": []})).is_err());
     }
+
+    /// The sandbox signs with another canonicaliser (serde_jcs) and another RSA implementation
+    /// (the `rsa` crate); its artefacts verify here, and one changed in any way does not.
+    #[test]
+    fn the_sandboxs_artefacts_verify_and_a_changed_one_does_not() {
+        let sb = locker_sandbox::Sandbox::start(Default::default()).unwrap();
+        let patient = "lakshmi.n@sbx";
+        let id = sb.raise_consent_request(sb.sample_consent_request(patient, "sbx-hiu-city-hospital"));
+        sb.rotate_signing_key();
+        let made = sb.answer_consent_request(&id, locker_sandbox::ConsentDecision::Approve).unwrap();
+        let backbone = crate::sync::Backbone::new(crate::BackboneConfig::local(
+            &sb.url(),
+            "healthlocker-sandbox",
+            "sandbox-secret",
+        ))
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let jwks = rt.block_on(backbone.consent_keys()).unwrap().unwrap();
+        let keys = read_jwks(&jwks).unwrap();
+        assert_eq!(keys.len(), 2, "the rotated key and the first");
+        for artefact in &made {
+            let a = crate::consent::wire::read_artefact(&sb.consent_artefact(artefact).unwrap()).unwrap();
+            let sig = a.signature.clone().unwrap();
+            let kid = verify(&keys, &a.detail, &sig).unwrap();
+            assert_eq!(kid, Some(keys[1].kid.as_str()), "signed with the newest key");
+            assert_eq!(verify(&keys[..1], &a.detail, &sig).unwrap(), None, "not with the old one");
+            let mut widened = a.detail.clone();
+            widened["hiTypes"].as_array_mut().unwrap().push(json!("Invoice"));
+            assert_eq!(verify(&keys, &widened, &sig).unwrap(), None, "an hiType added");
+            let mut later = a.detail.clone();
+            later["permission"]["dataEraseAt"] = json!("2099-01-01T00:00:00.000Z");
+            assert_eq!(verify(&keys, &later, &sig).unwrap(), None, "the erase date moved");
+            let mut bytes = base64::engine::general_purpose::STANDARD.decode(&sig).unwrap();
+            bytes[7] ^= 1;
+            let flipped = base64::engine::general_purpose::STANDARD.encode(bytes);
+            assert_eq!(verify(&keys, &a.detail, &flipped).unwrap(), None, "a bit of the signature flipped");
+        }
+    }
 }
