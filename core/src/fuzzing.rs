@@ -101,3 +101,145 @@ pub fn aadhaar_and_personal(bytes: &[u8]) {
     let _ = crate::abha::Otp::parse(text.to_string());
     let _ = crate::time::parse_birth_date(text, 1_800_000_000_000);
 }
+
+/// A consent request as the consent manager sends it (`GET /consent/v3/request/{id}`, or an
+/// element of the list). One that reads holds together, and the approval we would send for it,
+/// read back as an artefact, grants exactly the permission asked.
+pub fn consent_request(bytes: &[u8]) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        consent_request_value(&v);
+    }
+}
+
+/// A consent artefact as the consent manager sends it (`{status, consentDetail, signature}`).
+/// One that reads holds together, its `consentDetail` canonicalises, and the policy lets a
+/// record inside every one of its limits go under it, and stops it at each limit.
+pub fn consent_artefact(bytes: &[u8]) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        consent_artefact_value(&v);
+    }
+}
+
+/// A list answer, under the keys the pull reads (requests; artefacts), each element read both
+/// as a request and as an artefact.
+pub fn consent_list(bytes: &[u8]) {
+    use crate::consent::wire;
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+    for (keys, what) in
+        [(&["requests"][..], "consent-requests"), (&["consentArtefacts", "artefacts"][..], "consent-artefacts")]
+    {
+        if let Ok(items) = wire::list(&v, keys, what) {
+            for item in items {
+                consent_request_value(item);
+                consent_artefact_value(item);
+            }
+        }
+    }
+}
+
+/// The consent manager's published keys (JWKS) and a signature check against them: the input's
+/// `consentDetail` (or the whole input) under the input's `signature`. Keys read are usable
+/// RSA keys; the canonical form is stable; a signature verifies only under a key it was given.
+pub fn consent_jwks(bytes: &[u8]) {
+    use crate::consent::signature;
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+    let keys = signature::read_jwks(&v).unwrap_or_default();
+    for k in &keys {
+        assert!((256..=1024).contains(&k.n.len()) && !k.e.is_empty() && k.kid.chars().count() <= 64);
+    }
+    let detail = v.get("consentDetail").unwrap_or(&v);
+    if let Ok(canonical) = signature::canonical(detail) {
+        let again: serde_json::Value = serde_json::from_slice(&canonical).expect("canonical JSON is JSON");
+        assert_eq!(
+            signature::canonical(&again).expect("canonical JSON canonicalises"),
+            canonical,
+            "RFC 8785 is stable"
+        );
+    }
+    let sig = v["signature"].as_str().unwrap_or_default();
+    if let Ok(Some(kid)) = signature::verify(&keys, detail, sig) {
+        assert!(keys.iter().any(|k| k.kid == kid), "verified under a key it was not given");
+    }
+    assert!(!matches!(signature::verify(&[], detail, sig), Ok(Some(_))), "verified under no key");
+}
+
+fn consent_request_value(v: &serde_json::Value) {
+    use crate::consent::model::{GrantChoice, Party};
+    use crate::consent::wire;
+    let Ok(r) = wire::read_request(v) else { return };
+    let p = &r.permission;
+    assert!(p.date_from_ms <= p.date_to_ms && !r.hi_types.is_empty());
+    assert!(wire::id(&serde_json::json!(r.id), "id").is_ok(), "an id read is an id");
+    // Outside the years a datetime is read in (1800 to 9999, which an offset can cross), what we
+    // write is not what we read: the round trip is asked only inside them.
+    let day = 86_400_000;
+    let first = locker_calendar::days_from_civil(1800, 1, 1) * day;
+    let last = locker_calendar::days_from_civil(10_000, 1, 1) * day - 1;
+    if ![p.date_from_ms, p.date_to_ms, p.erase_at_ms].iter().all(|t| (first..=last).contains(t)) {
+        return;
+    }
+    let choice = GrantChoice {
+        hip: r.hip.clone().unwrap_or(Party { id: "hip-1".into(), name: None }),
+        hi_types: r.hi_types.clone(),
+        care_contexts: r.care_contexts.clone(),
+        date_from_ms: p.date_from_ms,
+        date_to_ms: p.date_to_ms,
+        erase_at_ms: p.erase_at_ms,
+    };
+    let mut detail = wire::approval_body(&r, &[choice])["consents"][0].take();
+    detail["consentId"] = serde_json::json!(r.id);
+    detail["patient"] = serde_json::json!({ "id": r.patient });
+    detail["hiu"] = serde_json::json!({ "id": r.hiu.id });
+    let back = wire::read_artefact(&serde_json::json!({ "status": "GRANTED", "consentDetail": detail }))
+        .expect("the approval we send reads back");
+    assert_eq!(back.grant.permission, r.permission, "the approval grants other than was asked");
+    assert_eq!((back.grant.hi_types, back.grant.care_contexts), (r.hi_types, r.care_contexts));
+}
+
+fn consent_artefact_value(v: &serde_json::Value) {
+    use crate::consent::model::{ConsentStatus, Verification};
+    use crate::consent::policy::{DenyReason, RecordFacts, Release, UseHistory, decide};
+    let Ok(a) = crate::consent::wire::read_artefact(v) else { return };
+    let _ = crate::consent::signature::canonical(&a.detail);
+    assert!(a.signature.as_deref().is_none_or(|s| !s.is_empty()));
+    let mut g = a.grant;
+    let p = g.permission.clone();
+    assert!(p.date_from_ms <= p.date_to_ms && !g.hi_types.is_empty());
+    let Some(cc) = g.care_contexts.first().map(|c| c.care_context_reference.clone()) else { return };
+    g.status = ConsentStatus::Granted;
+    g.verification = Verification::Verified;
+    let record = RecordFacts {
+        id: "r1".into(),
+        patient: g.patient.to_ascii_uppercase(),
+        hi_type: g.hi_types[g.hi_types.len() - 1],
+        date_ms: p.date_to_ms,
+        care_context: cc,
+    };
+    let release = Release {
+        hiu: g.hiu.clone(),
+        consent_id: Some(g.id.clone()),
+        mode: p.access_mode,
+        date_range: Some((p.date_from_ms, p.date_to_ms)),
+        records: vec![record],
+    };
+    let grants = [g];
+    let reason = |uses: &UseHistory, now: i64| decide(&grants, uses, &release, now).denied.first().map(|d| d.reason);
+    let none = UseHistory::new();
+    let now = p.erase_at_ms.saturating_sub(1);
+    assert_eq!(reason(&none, p.erase_at_ms), Some(DenyReason::Expired));
+    if p.frequency.value == 0 {
+        assert_eq!(reason(&none, now), Some(DenyReason::TooFrequent));
+        return;
+    }
+    assert_eq!(reason(&none, now), None, "a record inside every limit is denied");
+    let id = grants[0].id.clone();
+    let unit = p.frequency.unit.millis();
+    if p.frequency.repeats < 1000 {
+        let spent = UseHistory::from([(id.clone(), vec![now - unit; p.frequency.repeats as usize + 1])]);
+        assert_eq!(reason(&spent, now), Some(DenyReason::RepeatsUsed));
+    }
+    if p.frequency.value <= p.frequency.repeats && p.frequency.value < 1000 {
+        let recent = UseHistory::from([(id, vec![now - unit + 1; p.frequency.value as usize])]);
+        assert_eq!(reason(&recent, now), Some(DenyReason::TooFrequent));
+    }
+}
