@@ -231,6 +231,21 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The consent policy's decision time, releasing records through it against reading them
+    /// out without it, and decisions made offline synced under faults (none lost or doubled).
+    Consent {
+        /// Artefacts in the ledger the policy decides against.
+        #[arg(long, default_value_t = 1000)]
+        artefacts: usize,
+        /// Records decided on, one at a time.
+        #[arg(long, default_value_t = 20_000)]
+        records: usize,
+        /// Decisions made offline, then synced.
+        #[arg(long, default_value_t = 500)]
+        decisions: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// (internal) Queue and drain items in a fresh process; print its peak RSS.
     #[command(hide = true)]
     OutboxChild {

@@ -32,3 +32,19 @@ impl RawSubmission {
 pub fn request_id() -> Result<String> {
     crate::crypto::random_uid()
 }
+
+/// For `locker bench consent`: the same release of `ids` without the consent policy, as a
+/// release must still be made: the release recorded durably in the audit log (one commit, as
+/// the policy's release makes one), then each bundle read out. What the policy adds is then
+/// its own work (the records' facts, the grants, the decision, the use in the ledger).
+pub fn release_without_policy(locker: &crate::Locker, ids: &[String]) -> Result<Vec<Vec<u8>>> {
+    let detail = format!("channel=share records={}", ids.len());
+    locker.write(|tx| tx.audit("record.export", None, Some(&detail)))?;
+    ids.iter()
+        .map(|id| {
+            let mut b = Vec::new();
+            locker.records().read(id, &mut b)?;
+            Ok(b)
+        })
+        .collect()
+}

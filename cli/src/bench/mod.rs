@@ -2,6 +2,7 @@
 //! against a baseline measured in the same run on the same machine, so the figures travel.
 
 mod attach;
+mod consent;
 mod enrol;
 mod outbox;
 mod size;
@@ -17,6 +18,7 @@ pub fn run(cmd: BenchCmd) -> CliResult {
         BenchCmd::Size { lib, top, json } => size::run(lib, top, json),
         BenchCmd::Enrol { count, json } => enrol::run(count, json),
         BenchCmd::Outbox { items, queued, json } => outbox::run(items, queued, json),
+        BenchCmd::Consent { artefacts, records, decisions, json } => consent::run(artefacts, records, decisions, json),
         BenchCmd::OutboxChild { items, backbone } => outbox::child(items, &backbone),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }

@@ -4,7 +4,7 @@
 //! approval it revokes.
 
 use super::ledger::{self, PendingDecision, Source};
-use super::model::{ConsentRequest, ConsentStatus, GrantChoice, Verification};
+use super::model::{ConsentRequest, ConsentStatus, GrantChoice, Party, Verification};
 use super::wire::{self, ReceivedArtefact};
 use super::{Consents, REQUEST_LIFETIME_MS};
 use crate::crypto::random_uid;
@@ -14,8 +14,35 @@ use crate::store::Tx;
 use crate::time::iso_utc;
 use serde_json::json;
 
+/// The care contexts of `r`'s patient's records on this device that `r` could cover: of the
+/// types asked, within the range asked. A record the citizen added is its own care context.
+fn held_care_contexts(conn: &rusqlite::Connection, r: &ConsentRequest) -> Result<Vec<super::CareContextRef>> {
+    let mut st = conn.prepare(
+        "SELECT DISTINCT coalesce(rec.care_context, rec.uid), rec.hi_type FROM records rec
+         JOIN profiles p ON p.id = rec.profile_id
+         WHERE p.abha_address = ?1 COLLATE NOCASE AND rec.record_ts BETWEEN ?2 AND ?3 ORDER BY 1",
+    )?;
+    let rows = st
+        .query_map(rusqlite::params![r.patient, r.permission.date_from_ms, r.permission.date_to_ms], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+    let mut out: Vec<super::CareContextRef> = Vec::new();
+    for row in rows {
+        let (cc, hi_type) = row?;
+        let asked = crate::fhir::HiType::from_code(&hi_type).is_some_and(|t| r.hi_types.contains(&t));
+        if asked && !out.iter().any(|c| c.care_context_reference == cc) {
+            out.push(super::CareContextRef { patient_reference: r.patient.clone(), care_context_reference: cc });
+        }
+    }
+    Ok(out)
+}
+
 /// The longest reason a denial may give (the consent manager's limit).
 pub const MAX_DENY_REASON: usize = 100;
+
+/// The HIP named in a grant of records held on this device, when the request names none: the
+/// locker answers data requests for them itself (as a HIP).
+pub const THIS_DEVICE_HIP: &str = "healthlocker";
 
 /// Prefix of the id of a grant made here and not yet confirmed by the consent manager.
 pub(crate) const PENDING_PREFIX: &str = "pending-";
@@ -104,6 +131,30 @@ fn answerable(tx: &Tx<'_>, id: &str, now: i64) -> Result<ConsentRequest> {
 }
 
 impl Consents<'_> {
+    /// What approving request `id` as asked would grant, for the citizen to narrow: every type
+    /// and the whole range asked for, the erase date asked for, the HIP asked of (or this
+    /// device), and the care contexts asked for or else those of the citizen's records on this
+    /// device that fall within it.
+    pub fn proposal(&self, id: &str) -> Result<GrantChoice> {
+        self.0.read(|r| {
+            let req = ledger::request(r.conn(), id)?.request;
+            let p = &req.permission;
+            let care_contexts = if req.care_contexts.is_empty() {
+                held_care_contexts(r.conn(), &req)?
+            } else {
+                req.care_contexts.clone()
+            };
+            Ok(GrantChoice {
+                hip: req.hip.clone().unwrap_or(Party { id: THIS_DEVICE_HIP.into(), name: Some("healthlocker".into()) }),
+                hi_types: req.hi_types.clone(),
+                care_contexts,
+                date_from_ms: p.date_from_ms,
+                date_to_ms: p.date_to_ms,
+                erase_at_ms: p.erase_at_ms,
+            })
+        })
+    }
+
     /// Approves request `id` with one grant per HIP, each narrowed as the citizen chose. Applies
     /// at once; the consent manager hears it on the next drain of the outbox. The grants cover
     /// nothing until the consent manager confirms them with its artefacts.

@@ -222,7 +222,7 @@ pub(crate) fn set_request(
     Ok(())
 }
 
-const ARTEFACT_COLUMNS: &str = "id, request_id, status, detail, verification, key_id, revoke_pending, erased_at";
+const ARTEFACT_COLUMNS: &str = "id, request_id, status, grant_json, verification, key_id, revoke_pending, erased_at";
 
 type ArtefactRow = (String, Option<String>, ConsentStatus, String, Verification, Option<String>, bool, Option<i64>);
 
@@ -231,12 +231,11 @@ fn artefact_row(r: &rusqlite::Row) -> rusqlite::Result<ArtefactRow> {
 }
 
 fn artefact_from(row: ArtefactRow) -> Result<StoredArtefact> {
-    let (id, request_id, status, detail, verification, key_id, revoke_pending, erased_at_ms) = row;
-    let damaged = || Error::Corrupt("a stored consent artefact".into());
-    let detail: Value = serde_json::from_str(&detail).map_err(|_| damaged())?;
-    let wrapped = serde_json::json!({ "status": status.code(), "consentDetail": detail });
-    let mut grant = wire::read_artefact(&wrapped).map_err(|_| damaged())?.grant;
+    let (id, request_id, status, grant, verification, key_id, revoke_pending, erased_at_ms) = row;
+    let mut grant: Grant =
+        serde_json::from_str(&grant).map_err(|_| Error::Corrupt("a stored consent artefact".into()))?;
     grant.id = id;
+    grant.status = status;
     grant.request_id = request_id;
     grant.verification = verification;
     Ok(StoredArtefact { grant, key_id, revoke_pending, erased_at_ms })
@@ -293,10 +292,11 @@ pub(crate) fn put_artefact(
     let status = if revoke_pending { ConsentStatus::Revoked } else { g.status };
     tx.prepare_cached(
         "INSERT INTO consent_artefacts (id, request_id, status, patient, hiu, hip, access_mode, erase_at, detail, signature,
-             verification, key_id, revoke_pending, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             verification, key_id, revoke_pending, updated_at, grant_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET request_id = coalesce(excluded.request_id, request_id), status = excluded.status,
-             detail = excluded.detail, signature = excluded.signature, verification = excluded.verification,
+             detail = excluded.detail, grant_json = excluded.grant_json, signature = excluded.signature,
+             verification = excluded.verification,
              key_id = excluded.key_id, revoke_pending = excluded.revoke_pending, updated_at = excluded.updated_at",
     )?
     .execute(params![
@@ -314,6 +314,7 @@ pub(crate) fn put_artefact(
         key_id,
         revoke_pending,
         tx.now(),
+        serde_json::to_string(g)?,
     ])?;
     let changed = held.is_none_or(|h| h.0 != status);
     if changed {

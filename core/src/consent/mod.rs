@@ -19,14 +19,14 @@ mod release;
 pub(crate) mod signature;
 pub mod wire;
 
-pub use decide::Revoked;
+pub use decide::{MAX_DENY_REASON, Revoked, THIS_DEVICE_HIP};
 pub use erasure::SweepReport;
 pub use ledger::{ConsentUse, HistoryEntry, PendingDecision, Source, StoredArtefact, StoredRequest};
 pub use model::{
     AccessMode, CareContextRef, ConsentRequest, ConsentStatus, Frequency, FrequencyUnit, Grant, GrantChoice, Party,
     Permission, Purpose, Verification,
 };
-pub use policy::{Decision, Denial, DenyReason, Permit, RecordFacts, Release, decide};
+pub use policy::{Decision, Denial, DenyReason, Permit, RecordFacts, Release, UseHistory, decide};
 pub use refresh::RefreshReport;
 pub use release::{ReleaseAsk, ReleaseChannel, Released, ReleasedRecord};
 
@@ -98,11 +98,7 @@ impl Consents<'_> {
 
 /// An ABHA address as the ledger keys it.
 pub(crate) fn normal_patient(s: &str) -> Result<String> {
-    let a = crate::abha::address::AbhaAddress::parse(s)?;
-    Ok(match a.suffix() {
-        Some(suffix) => format!("{}@{suffix}", a.user()),
-        None => a.user().to_string(),
-    })
+    Ok(crate::abha::address::AbhaAddress::parse(s)?.to_string())
 }
 
 /// The login token kept for `patient`, or `SignInNeeded`.

@@ -7,7 +7,7 @@ use crate::fhir::HiType;
 macro_rules! codes {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name { $($(#[$vm])* $v),+ }
 
         impl $name {
@@ -103,7 +103,7 @@ codes!(
 
 /// How often, and how many times, a grant may be used: at most `value` uses in any window of
 /// one `unit`, and `1 + repeats` uses in all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frequency {
     pub unit: FrequencyUnit,
     pub value: u32,
@@ -111,7 +111,7 @@ pub struct Frequency {
 }
 
 /// What a grant allows. Times are UTC milliseconds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Permission {
     pub access_mode: AccessMode,
     pub date_from_ms: i64,
@@ -122,7 +122,7 @@ pub struct Permission {
 }
 
 /// A care context at a HIP: a visit, an admission, a lab order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CareContextRef {
     pub patient_reference: String,
     pub care_context_reference: String,
@@ -166,8 +166,10 @@ impl std::fmt::Debug for ConsentRequest {
     }
 }
 
-/// A consent artefact: one HIP's part of a granted request, as the policy reads it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A consent artefact: one HIP's part of a granted request, as the policy reads it. The ledger
+/// keeps it in this shape (serde's) beside the artefact as received, so the policy never
+/// re-reads the consent manager's JSON.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub id: String,
     pub request_id: Option<String>,

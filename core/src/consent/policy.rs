@@ -6,7 +6,11 @@
 
 use super::model::{AccessMode, ConsentStatus, Grant, Verification};
 use crate::fhir::HiType;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Past this many care contexts, a grant's are looked up in a set built once per decision
+/// rather than scanned for each record (a grant over a whole history names hundreds).
+const SCAN_CARE_CONTEXTS: usize = 16;
 
 /// A record as the policy sees it: what kind, about whom, of when, from which care context.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,8 +181,33 @@ fn grant_in_force(g: &Grant, release: &Release, uses: &UseHistory, now_ms: i64) 
     Ok(())
 }
 
+/// A grant as one decision reads it: whether it is in force, and its care contexts as a set
+/// when there are many.
+struct Candidate<'g> {
+    grant: &'g Grant,
+    in_force: Result<(), DenyReason>,
+    care_contexts: Option<HashSet<&'g str>>,
+}
+
+impl<'g> Candidate<'g> {
+    fn new(grant: &'g Grant, in_force: Result<(), DenyReason>) -> Candidate<'g> {
+        let many = in_force.is_ok() && grant.care_contexts.len() > SCAN_CARE_CONTEXTS;
+        let care_contexts =
+            many.then(|| grant.care_contexts.iter().map(|c| c.care_context_reference.as_str()).collect());
+        Candidate { grant, in_force, care_contexts }
+    }
+
+    fn has_care_context(&self, cc: &str) -> bool {
+        match &self.care_contexts {
+            Some(set) => set.contains(cc),
+            None => self.grant.care_contexts.iter().any(|c| c.care_context_reference == cc),
+        }
+    }
+}
+
 /// The checks of one record against a grant in force.
-fn covers(g: &Grant, r: &RecordFacts) -> Result<(), DenyReason> {
+fn covers(c: &Candidate<'_>, r: &RecordFacts) -> Result<(), DenyReason> {
+    let g = c.grant;
     if r.patient.is_empty() || !r.patient.eq_ignore_ascii_case(&g.patient) {
         return Err(DenyReason::OtherPatient);
     }
@@ -189,7 +218,7 @@ fn covers(g: &Grant, r: &RecordFacts) -> Result<(), DenyReason> {
     if r.date_ms < p.date_from_ms || r.date_ms > p.date_to_ms {
         return Err(DenyReason::OutsideDateRange);
     }
-    if !g.care_contexts.iter().any(|c| c.care_context_reference == r.care_context) {
+    if !c.has_care_context(&r.care_context) {
         return Err(DenyReason::CareContext);
     }
     Ok(())
@@ -199,20 +228,20 @@ fn covers(g: &Grant, r: &RecordFacts) -> Result<(), DenyReason> {
 /// far. A record is permitted under the first grant, in the order given, that covers it; one
 /// that none covers is denied with the reason of the grant that came closest.
 pub fn decide(grants: &[Grant], uses: &UseHistory, release: &Release, now_ms: i64) -> Decision {
-    let candidates: Vec<(&Grant, Result<(), DenyReason>)> = grants
+    let candidates: Vec<Candidate<'_>> = grants
         .iter()
         .filter(|g| g.hiu == release.hiu && release.consent_id.as_ref().is_none_or(|id| *id == g.id))
-        .map(|g| (g, grant_in_force(g, release, uses, now_ms)))
+        .map(|g| Candidate::new(g, grant_in_force(g, release, uses, now_ms)))
         .collect();
     let mut decision = Decision::default();
     for r in &release.records {
         let mut best = DenyReason::NoGrant;
         let mut permit = None;
-        for (g, in_force) in &candidates {
-            let verdict = in_force.and_then(|()| covers(g, r));
+        for c in &candidates {
+            let verdict = c.in_force.and_then(|()| covers(c, r));
             match verdict {
                 Ok(()) => {
-                    permit = Some(g.id.clone());
+                    permit = Some(c.grant.id.clone());
                     break;
                 }
                 Err(reason) => best = best.max(reason),

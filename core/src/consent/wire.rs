@@ -20,7 +20,7 @@ fn bad(what: &str) -> Error {
 }
 
 /// An id as ABDM makes them: `[A-Za-z0-9][A-Za-z0-9 _-]*` (typed as UUIDs, not always UUIDs).
-pub(crate) fn id(v: &Value, what: &str) -> Result<String> {
+pub fn id(v: &Value, what: &str) -> Result<String> {
     let s = v.as_str().ok_or_else(|| bad(what))?;
     let ok = !s.is_empty()
         && s.len() <= MAX_ID
@@ -30,7 +30,7 @@ pub(crate) fn id(v: &Value, what: &str) -> Result<String> {
 }
 
 /// A consent-manager datetime → UTC ms: `YYYY-MM-DDTHH:MM:SS[.fraction][Z]`, no zone meaning UTC.
-pub(crate) fn datetime(v: &Value, what: &str) -> Result<i64> {
+pub fn datetime(v: &Value, what: &str) -> Result<i64> {
     let s = v.as_str().ok_or_else(|| bad(what))?.trim();
     let zoned = match s.split_once('T') {
         None => format!("{s}T00:00:00Z"),
@@ -192,7 +192,7 @@ pub fn read_artefact(v: &Value) -> Result<ReceivedArtefact> {
 }
 
 /// A list answer: the array under any of `keys`, or the body itself when it is an array.
-pub(crate) fn list<'a>(v: &'a Value, keys: &[&str], what: &str) -> Result<&'a [Value]> {
+pub fn list<'a>(v: &'a Value, keys: &[&str], what: &str) -> Result<&'a [Value]> {
     if let Some(e) = refused_in_body(v) {
         return Err(e);
     }

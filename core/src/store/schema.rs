@@ -91,6 +91,7 @@ CREATE TABLE consent_artefacts (
     access_mode    TEXT NOT NULL,
     erase_at       INTEGER NOT NULL,
     detail         TEXT NOT NULL,
+    grant_json     TEXT NOT NULL,
     signature      TEXT,
     verification   TEXT NOT NULL CHECK (verification IN ('verified', 'unverified', 'pending')),
     key_id         TEXT,
