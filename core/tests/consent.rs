@@ -278,3 +278,41 @@ fn without_a_login_the_decision_waits_and_nothing_else_is_lost() {
     let theirs: Value = sb.consent_request(&id).unwrap();
     assert_eq!(theirs["status"], "DENIED");
 }
+
+#[test]
+fn the_citizen_decides_whether_their_own_requests_are_approved_automatically() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (l, _) = phone(&sb, dir.path(), ShiftedClock::new());
+    let own = |sb: &Sandbox| {
+        let mut r = sb.sample_consent_request(PATIENT, locker_sandbox::SELF_HIU);
+        r["purpose"] = json!({"text": "Self Requested", "code": "PATRQT"});
+        r["hiTypes"] = json!(["Prescription"]);
+        sb.raise_consent_request(r)
+    };
+    // Offline, the citizen turns it on, off and on again: only where it ended is sent.
+    for on in [true, false, true] {
+        l.consent().set_auto_approval(PATIENT, locker_sandbox::SELF_HIU, on).unwrap();
+    }
+    assert_eq!(l.outbox().status().unwrap().waiting, 1);
+    assert!(!l.consent().auto_approval(PATIENT).unwrap().unwrap().synced);
+    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    let setting = l.consent().auto_approval(PATIENT).unwrap().unwrap();
+    assert!(setting.enabled && setting.synced && setting.policy_id.is_some());
+    let first = own(&sb);
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    assert_eq!(l.consent().request(&first).unwrap().request.status, ConsentStatus::Granted);
+    assert_eq!(l.consent().artefacts_of(&first).unwrap()[0].grant.verification, Verification::Verified);
+
+    l.consent().set_auto_approval(PATIENT, locker_sandbox::SELF_HIU, false).unwrap();
+    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    let second = own(&sb);
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    assert_eq!(l.consent().request(&second).unwrap().request.status, ConsentStatus::Requested);
+    // A doctor's request is never approved automatically.
+    let doctors = ask(&sb, "VIEW");
+    l.consent().set_auto_approval(PATIENT, locker_sandbox::SELF_HIU, true).unwrap();
+    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    assert_eq!(l.consent().request(&doctors).unwrap().request.status, ConsentStatus::Requested);
+}

@@ -8,6 +8,7 @@
 //! (`policy.rs`) first (`release.rs`); what ended is erased (`erasure.rs`). Nothing personal
 //! reaches the audit log: ids, types and counts only.
 
+pub(crate) mod auto;
 mod decide;
 pub(crate) mod deliver;
 mod erasure;
@@ -19,6 +20,7 @@ mod release;
 pub(crate) mod signature;
 pub mod wire;
 
+pub use auto::AutoApproval;
 pub use decide::{MAX_DENY_REASON, Revoked, THIS_DEVICE_HIP};
 pub use erasure::SweepReport;
 pub use ledger::{ConsentUse, HistoryEntry, PendingDecision, Source, StoredArtefact, StoredRequest};

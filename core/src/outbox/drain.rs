@@ -121,6 +121,7 @@ async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Res
         ItemKind::ConsentApprove => consent::approve(locker, backbone, item).await,
         ItemKind::ConsentDeny => consent::deny(locker, backbone, item).await,
         ItemKind::ConsentRevoke => consent::revoke(locker, backbone, item).await,
+        ItemKind::ConsentAutoApproval => crate::consent::auto::deliver(locker, backbone, item).await,
     }
 }
 
@@ -204,7 +205,9 @@ fn settle_deadlines(locker: &Locker, report: &mut DrainReport) -> Result<()> {
 fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::refused(tx, item, e),
-        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => consent::refused(tx, item, e),
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
+            consent::refused(tx, item, e)
+        }
     }
 }
 
@@ -213,7 +216,9 @@ pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
     match item.kind {
         ItemKind::EnrolmentSubmit => enrolment::retried(tx, item),
         // The decision is still in the ledger, as made: it goes again as it is.
-        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(()),
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
+            Ok(())
+        }
     }
 }
 
@@ -224,7 +229,9 @@ pub(super) fn on_discard(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
         ItemKind::EnrolmentSubmit => enrolment::discarded(tx, item),
         // A decision given up stays in force on this device (a revoke keeps refusing every
         // release); only the consent manager does not hear it.
-        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(false),
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
+            Ok(false)
+        }
     }
 }
 
@@ -234,6 +241,8 @@ fn on_expired(_tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
         // Enrolments carry no deadline (their retention purge erases them, queue and all).
         ItemKind::EnrolmentSubmit => Ok(()),
         // Decisions carry no deadline: the consent manager's own expiry settles a late one.
-        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke => Ok(()),
+        ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
+            Ok(())
+        }
     }
 }

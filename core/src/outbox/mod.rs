@@ -38,11 +38,18 @@ pub enum ItemKind {
     ConsentDeny,
     /// The citizen's revocation of a request's artefacts (or of one artefact).
     ConsentRevoke,
+    /// The citizen's auto-approval setting for their own requests.
+    ConsentAutoApproval,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 4] =
-        [ItemKind::EnrolmentSubmit, ItemKind::ConsentApprove, ItemKind::ConsentDeny, ItemKind::ConsentRevoke];
+    pub const ALL: [ItemKind; 5] = [
+        ItemKind::EnrolmentSubmit,
+        ItemKind::ConsentApprove,
+        ItemKind::ConsentDeny,
+        ItemKind::ConsentRevoke,
+        ItemKind::ConsentAutoApproval,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -50,6 +57,7 @@ impl ItemKind {
             ItemKind::ConsentApprove => "consent.approve",
             ItemKind::ConsentDeny => "consent.deny",
             ItemKind::ConsentRevoke => "consent.revoke",
+            ItemKind::ConsentAutoApproval => "consent.auto-approval",
         }
     }
 

@@ -100,6 +100,29 @@ impl Backbone {
         self.citizen(Call::post(Base::Hiecm, "/consent/v3/revoke", request_id, body), token, "consent-revoke").await
     }
 
+    /// Creates the citizen's auto-approval policy (it starts enabled); the answer holds its id.
+    pub(crate) async fn auto_approval_create(
+        &self,
+        request_id: &str,
+        token: &Zeroizing<String>,
+        body: Value,
+    ) -> Result<Value> {
+        self.citizen(Call::post(Base::Hiecm, "/consent/v3/auto/approve", request_id, body), token, "auto-approval")
+            .await
+    }
+
+    /// Enables or disables the citizen's auto-approval policy `id`.
+    pub(crate) async fn auto_approval_switch(
+        &self,
+        request_id: &str,
+        token: &Zeroizing<String>,
+        id: &str,
+        enabled: bool,
+    ) -> Result<Value> {
+        let path = format!("/consent/v3/auto/approve/{}/{}", segment(id)?, if enabled { "enable" } else { "disable" });
+        self.citizen(Call::post(Base::Hiecm, &path, request_id, json!({})), token, "auto-approval").await
+    }
+
     /// The consent manager's artefact-signing keys (a JWKS), where the configuration says it
     /// publishes them.
     pub(crate) async fn consent_keys(&self) -> Result<Option<Value>> {

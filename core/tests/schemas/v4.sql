@@ -217,6 +217,7 @@ CREATE TABLE phr_sessions (
 
 CREATE TABLE consent_settings (
     patient          TEXT PRIMARY KEY,
+    hiu              TEXT NOT NULL,
     auto_approve     INTEGER NOT NULL CHECK (auto_approve IN (0, 1)),
     auto_approval_id TEXT,
     updated_at       INTEGER NOT NULL
