@@ -38,21 +38,22 @@ fn citizens() -> [Citizen; 3] {
 }
 
 /// A backbone nobody answers at: a loopback port that was free a moment ago.
-fn unreachable_backbone() -> CliResult<Backbone> {
+pub fn unreachable_backbone() -> CliResult<Backbone> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut config = crate::enrol::sandbox_config(&format!("http://127.0.0.1:{port}"));
     config.max_attempts = 3;
     Ok(Backbone::new(config)?)
 }
 
-/// Both stories, from step `n`.
-pub fn run(tmp: &Path, mut n: u32) -> CliResult {
+/// Both stories, from step `n`; returns the next step's number.
+pub fn run(tmp: &Path, mut n: u32) -> CliResult<u32> {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone())?;
     crate::enrol::block_on(async {
         field(&sandbox, &config, tmp, &mut n).await?;
         own_phone(&sandbox, &config, tmp, &mut n).await
-    })
+    })?;
+    Ok(n)
 }
 
 /// The sandbox as the backbone, with the credentials it was started with.

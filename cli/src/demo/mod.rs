@@ -1,6 +1,7 @@
 //! `locker demo`: the story so far, end to end, offline, in a temporary directory, telling the
 //! user what each step does and what it proved.
 
+mod consent;
 mod enrol;
 
 use crate::{CliResult, Failure};
@@ -84,7 +85,9 @@ pub fn run() -> CliResult {
     let started = Instant::now();
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("store");
-    println!("healthlocker demo: a family's health records on one phone, then ABHA enrolment in a village.");
+    println!(
+        "healthlocker demo: a family's health records on one phone, ABHA enrolment in a village, then a doctor asking to see records."
+    );
     println!("Working in {} (deleted at the end).", tmp.path().display());
 
     step(1, "A key for the store");
@@ -230,7 +233,8 @@ pub fn run() -> CliResult {
     say(format!("{} records in the store.", locker.records().count()?));
     drop(locker);
 
-    enrol::run(tmp.path(), 13)?;
+    let n = enrol::run(tmp.path(), 13)?;
+    consent::run(tmp.path(), n)?;
 
     println!(
         "\nDone in {:.1} s. Next: `locker --help`, or try it on your own files (see README).",
