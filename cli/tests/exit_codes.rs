@@ -69,6 +69,12 @@ fn every_code_in_readmes_table_comes_from_the_case_it_names() {
         assert_eq!(code(&o), Some(8), "{}", stderr(&o));
     }
 
+    // 11: the consent policy let nothing go (no grant to this HIU covers the record).
+    let shared = s.tmp.path().join("shared");
+    let o = s.run(&["consent", "release", "--hiu", "sbx-hiu-city-hospital", "--out", path_str(&shared), &id]);
+    assert_eq!(code(&o), Some(11), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no grant covers"), "{}", stderr(&o));
+
     // 141: standard output closed early, as for any Unix tool (SIGPIPE).
     let many = s.fixtures(120, 4);
     let mut a = vec!["records", "import"];
@@ -86,7 +92,7 @@ fn every_code_in_readmes_table_comes_from_the_case_it_names() {
     let o = s.run(&["records", "list"]);
     assert_eq!(code(&o), Some(5), "{}", stderr(&o));
     let conn = raw(&s);
-    conn.pragma_update(None, "user_version", 3).unwrap();
+    conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 
     // 4: damaged: here a store whose database file is gone.

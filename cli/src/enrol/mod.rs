@@ -117,6 +117,10 @@ impl Net {
                 format!("the backbone at {url} refused the client credentials (see --client-id, --client-secret)"),
             ),
             "rate-limited" => (exit::REFUSED, format!("the backbone at {url} asks for a pause")),
+            "sign-in-needed" => (
+                exit::REFUSED,
+                format!("the consent manager at {url} needs the citizen to sign in again (`locker consent sign-in`)"),
+            ),
             _ => (exit::REFUSED, format!("the backbone at {url} refused this client")),
         };
         Failure::with_code(exit_code, format!("{what} stopped early: {why} ({code}); what was not sent stays queued"))
