@@ -316,3 +316,40 @@ fn the_citizen_decides_whether_their_own_requests_are_approved_automatically() {
     block_on(l.consent().refresh(&backbone(&sb))).unwrap();
     assert_eq!(l.consent().request(&doctors).unwrap().request.status, ConsentStatus::Requested);
 }
+
+#[test]
+fn an_artefact_changed_after_signing_is_refused_and_one_of_an_unknown_scheme_is_kept_unverified() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (l, ids) = phone(&sb, dir.path(), ShiftedClock::new());
+    // Granted from another device, then changed at the consent manager: an hiType added.
+    let id = ask(&sb, "VIEW");
+    let made = sb.answer_consent_request(&id, ConsentDecision::Approve).unwrap();
+    assert!(sb.tamper_consent_artefact(&made[0], |d| {
+        d["hiTypes"] = json!(["Prescription", "DiagnosticReport", "OPConsultation", "DischargeSummary"]);
+    }));
+    let report = block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    assert!(report.artefacts_refused >= 1, "{report:?}");
+    assert!(matches!(l.consent().artefact(&made[0]), Err(locker_core::Error::NotFound(_))), "never stored");
+    let kept: Vec<String> = l.consent().artefacts_of(&id).unwrap().into_iter().map(|a| a.grant.id).collect();
+    assert_eq!(kept, made[1..].to_vec(), "the others, untouched, are kept");
+    assert!(release(&l, &ids[..1]).records.is_empty());
+    let refused = l.audit_entries(50).unwrap().into_iter().any(|e| e.action == "consent.artefact-refused");
+    assert!(refused, "the refusal is in the audit log");
+
+    // A consent manager whose signing scheme is not known (ABDM's own): kept, said unverified.
+    let mut config = common::field::fast(common::field::sandbox_config(&sb.url()));
+    config.consent_keys_path = None;
+    let unknown = locker_core::Backbone::new(config).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let (l2, ids2) = phone(&sb, dir2.path(), ShiftedClock::new());
+    let id2 = ask(&sb, "VIEW");
+    sb.answer_consent_request(&id2, ConsentDecision::Approve).unwrap();
+    block_on(l2.consent().refresh(&unknown)).unwrap();
+    let held = l2.consent().artefacts_of(&id2).unwrap();
+    assert!(!held.is_empty());
+    assert!(held.iter().all(|a| a.grant.verification == Verification::Unverified && a.key_id.is_none()));
+    // Unverified is shown as such, and still honoured: it came from the consent manager over TLS.
+    let covered = release(&l2, &ids2[..1]);
+    assert!(covered.records.len() + covered.decision.denied.len() == 1);
+}
