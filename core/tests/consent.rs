@@ -353,3 +353,31 @@ fn an_artefact_changed_after_signing_is_refused_and_one_of_an_unknown_scheme_is_
     let covered = release(&l2, &ids2[..1]);
     assert!(covered.records.len() + covered.decision.denied.len() == 1);
 }
+
+#[test]
+fn a_grant_revoked_before_it_was_ever_sent_goes_out_behind_its_approval() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (l, ids) = phone(&sb, dir.path(), ShiftedClock::new());
+    let id = ask(&sb, "VIEW");
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    // All offline: granted, then thought better of.
+    let choice = l.consent().proposal(&id).unwrap();
+    l.consent().approve(&id, &[choice]).unwrap();
+    let revoked = l.consent().revoke(&id).unwrap();
+    assert_eq!(revoked.artefacts.len(), 1);
+    assert_eq!(reasons(&release(&l, &ids[..1])), vec![DenyReason::NotConfirmed]);
+    let lanes: Vec<_> = l.outbox().items().unwrap().into_iter().map(|i| (i.kind.code(), i.lane)).collect();
+    let lane = Some(format!("consent:{id}"));
+    assert_eq!(lanes, vec![("consent.approve", lane.clone()), ("consent.revoke", lane)], "one lane, in order");
+    // One drain: the approval goes first, then the revoke of the artefact it made.
+    let report = block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    assert_eq!((report.delivered, report.waiting), (2, 0));
+    let held = l.consent().artefacts_of(&id).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].grant.status, held[0].revoke_pending), (ConsentStatus::Revoked, false));
+    assert_eq!(sb.consent_artefact(&held[0].grant.id).unwrap()["status"], "REVOKED");
+    assert_eq!(reasons(&release(&l, &ids[..1])), vec![DenyReason::NotGranted(ConsentStatus::Revoked)]);
+    let stats = sb.stats();
+    assert_eq!((stats.consent_approvals, stats.consent_revokes), (1, 1));
+}
