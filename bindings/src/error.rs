@@ -69,6 +69,12 @@ pub enum LockerError {
     WrongStep {
         state: String,
     },
+    /// The consent manager wants the citizen to sign in again (no login kept for their ABHA
+    /// address, or the one kept was refused). Nothing was lost.
+    SignInNeeded,
+    /// A consent artefact's signature did not verify under any key its consent manager
+    /// publishes; it was refused.
+    SignatureInvalid,
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {
         reason: String,
@@ -117,6 +123,8 @@ impl From<locker_core::Error> for LockerError {
             E::AddressTaken => LockerError::AddressTaken,
             E::BackboneKeyMissing => LockerError::BackboneKeyMissing,
             E::WrongStep { state } => LockerError::WrongStep { state },
+            E::SignInNeeded => LockerError::SignInNeeded,
+            E::SignatureInvalid => LockerError::SignatureInvalid,
         }
     }
 }
@@ -177,6 +185,8 @@ mod tests {
         assert!(matches!(run::<()>(|| Err(locker_core::Error::WrongKey)), Err(LockerError::WrongKey)));
         let r = run::<()>(|| Err(locker_core::Error::NotFound("record")));
         assert!(matches!(r, Err(LockerError::NotFound { ref what }) if what == "record"));
+        assert!(matches!(run::<()>(|| Err(locker_core::Error::SignInNeeded)), Err(LockerError::SignInNeeded)));
+        assert!(matches!(run::<()>(|| Err(locker_core::Error::SignatureInvalid)), Err(LockerError::SignatureInvalid)));
     }
 
     /// Polls a future to completion on this thread (the tests need no runtime).

@@ -2,7 +2,7 @@
 //!
 //! It converts and delegates to `locker-core`, nothing more: logic here is a defect. `Locker`
 //! hands out one object per domain (`Profiles`, `Records`, `Attachments`, `Enrolments`,
-//! `Outbox`), each a row of one-line delegations to the core's room of the same name. Every call
+//! `Outbox`, `Consents`), each a row of one-line delegations to the core's room of the same name. Every call
 //! runs inside [`error::run`] (network calls, which are async, inside [`error::run_async`]), so a
 //! core error arrives as a typed `LockerError` and a panic as `LockerError::Internal`, never as a
 //! crash of the host app. Records and enums are the core's own types, described to uniffi in
@@ -14,6 +14,7 @@
 
 mod attachments;
 mod backbone;
+mod consent;
 mod enrolment;
 mod error;
 mod identifiers;
@@ -25,6 +26,7 @@ mod types;
 
 pub use attachments::{AttachmentReader, AttachmentWriter, Attachments};
 pub use backbone::{Backbone, BackboneConfig, ClientSecret, backbone_preset};
+pub use consent::{Consents, DateRange, ReleaseAsk};
 pub use enrolment::Enrolments;
 pub use error::LockerError;
 pub use identifiers::{

@@ -1,8 +1,9 @@
 //! `Locker`: a store opened with its 32-byte key, its life cycle and its checks, and a client
-//! per domain (`profiles()`, `records()`, `attachments()`, `enrolment()`, `outbox()`), each a row
-//! of one-line delegations to the core's room of the same name.
+//! per domain (`profiles()`, `records()`, `attachments()`, `enrolment()`, `outbox()`,
+//! `consent()`), each a row of one-line delegations to the core's room of the same name.
 
 use crate::attachments::Attachments;
+use crate::consent::Consents;
 use crate::enrolment::Enrolments;
 use crate::error::{LockerError, run};
 use crate::outbox::Outbox;
@@ -62,6 +63,10 @@ impl Locker {
 
     pub fn outbox(&self) -> Arc<Outbox> {
         Arc::new(Outbox { core: self.core.clone() })
+    }
+
+    pub fn consent(&self) -> Arc<Consents> {
+        Arc::new(Consents { core: self.core.clone() })
     }
 
     /// Re-encrypts the store under `new_key`; interrupted at any point, the store opens with

@@ -2,6 +2,12 @@
 //! types (uniffi "remote" types), not copies: the compiler checks every field against the
 //! core's definition, and values cross without conversion code.
 
+use locker_core::consent::{
+    AccessMode, AutoApproval, CareContextRef, ConsentRequest, ConsentStatus, ConsentUse, Decision, Denial, DenyReason,
+    Frequency, FrequencyUnit, Grant, GrantChoice, HistoryEntry, Party, PendingDecision, Permission, Permit, Purpose,
+    RefreshReport, ReleaseChannel, Released, ReleasedRecord, Revoked, Source, StoredArtefact, StoredRequest,
+    SweepReport, Verification,
+};
 use locker_core::{
     AttachmentInfo, AuditEntry, AuditVerification, CheckReport, CitizenDetails, ConsentCapture, DrainReport, Enrolment,
     EnrolmentFilter, EnrolmentMode, EnrolmentOutcome, EnrolmentState, Gender, HiType, ItemKind, ItemState, KindCount,
@@ -248,6 +254,10 @@ pub struct EnrolmentFilter {
 #[uniffi::remote(Enum)]
 pub enum ItemKind {
     EnrolmentSubmit,
+    ConsentApprove,
+    ConsentDeny,
+    ConsentRevoke,
+    ConsentAutoApproval,
 }
 
 #[uniffi::remote(Enum)]
@@ -307,6 +317,250 @@ pub struct DrainReport {
     pub halted: Option<String>,
     pub waiting: u32,
     pub touched: Vec<String>,
+}
+
+// Consent.
+
+#[uniffi::remote(Enum)]
+pub enum Purpose {
+    CareManagement,
+    BreakTheGlass,
+    PublicHealth,
+    Payment,
+    DiseaseResearch,
+    SelfRequested,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ConsentStatus {
+    Requested,
+    Granted,
+    Denied,
+    Expired,
+    Revoked,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AccessMode {
+    View,
+    Store,
+    Query,
+    Stream,
+}
+
+#[uniffi::remote(Enum)]
+pub enum FrequencyUnit {
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Verification {
+    Verified,
+    Unverified,
+    Pending,
+}
+
+#[uniffi::remote(Record)]
+pub struct Frequency {
+    pub unit: FrequencyUnit,
+    pub value: u32,
+    pub repeats: u32,
+}
+
+#[uniffi::remote(Record)]
+pub struct Permission {
+    pub access_mode: AccessMode,
+    pub date_from_ms: i64,
+    pub date_to_ms: i64,
+    pub erase_at_ms: i64,
+    pub frequency: Frequency,
+}
+
+#[uniffi::remote(Record)]
+pub struct CareContextRef {
+    pub patient_reference: String,
+    pub care_context_reference: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct Party {
+    pub id: String,
+    #[uniffi(default)]
+    pub name: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct ConsentRequest {
+    pub id: String,
+    pub purpose: Purpose,
+    pub patient: String,
+    pub hiu: Party,
+    pub hip: Option<Party>,
+    pub care_contexts: Vec<CareContextRef>,
+    pub requester_name: String,
+    pub hi_types: Vec<HiType>,
+    pub permission: Permission,
+    pub status: ConsentStatus,
+    pub created_at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct Grant {
+    pub id: String,
+    pub request_id: Option<String>,
+    pub status: ConsentStatus,
+    pub patient: String,
+    pub hiu: String,
+    pub hip: String,
+    pub hi_types: Vec<HiType>,
+    pub care_contexts: Vec<CareContextRef>,
+    pub permission: Permission,
+    pub verification: Verification,
+}
+
+#[uniffi::remote(Record)]
+pub struct GrantChoice {
+    pub hip: Party,
+    pub hi_types: Vec<HiType>,
+    pub care_contexts: Vec<CareContextRef>,
+    pub date_from_ms: i64,
+    pub date_to_ms: i64,
+    pub erase_at_ms: i64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum PendingDecision {
+    Approve,
+    Deny,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Source {
+    Device,
+    Backbone,
+}
+
+#[uniffi::remote(Record)]
+pub struct StoredRequest {
+    pub request: ConsentRequest,
+    pub pending: Option<PendingDecision>,
+    pub notice: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct StoredArtefact {
+    pub grant: Grant,
+    pub key_id: Option<String>,
+    pub revoke_pending: bool,
+    pub erased_at_ms: Option<i64>,
+}
+
+#[uniffi::remote(Record)]
+pub struct HistoryEntry {
+    pub subject: String,
+    pub status: ConsentStatus,
+    pub source: Source,
+    pub note: Option<String>,
+    pub at_ms: i64,
+}
+
+#[uniffi::remote(Record)]
+pub struct ConsentUse {
+    pub artefact: String,
+    pub hiu: String,
+    pub channel: String,
+    pub records: Vec<String>,
+    pub at_ms: i64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ReleaseChannel {
+    Share,
+    DataRequest,
+    Qr,
+}
+
+#[uniffi::remote(Enum)]
+pub enum DenyReason {
+    NoGrant,
+    NotConfirmed,
+    NotGranted(ConsentStatus),
+    Expired,
+    AccessMode,
+    RangeWiderThanGranted,
+    RepeatsUsed,
+    TooFrequent,
+    OtherPatient,
+    HiType,
+    OutsideDateRange,
+    CareContext,
+}
+
+#[uniffi::remote(Record)]
+pub struct Permit {
+    pub record: String,
+    pub artefact: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct Denial {
+    pub record: String,
+    pub reason: DenyReason,
+}
+
+#[uniffi::remote(Record)]
+pub struct Decision {
+    pub permitted: Vec<Permit>,
+    pub denied: Vec<Denial>,
+}
+
+#[uniffi::remote(Record)]
+pub struct ReleasedRecord {
+    pub id: String,
+    pub artefact: String,
+    pub bundle: Vec<u8>,
+}
+
+#[uniffi::remote(Record)]
+pub struct Released {
+    pub decision: Decision,
+    pub records: Vec<ReleasedRecord>,
+}
+
+#[uniffi::remote(Record)]
+pub struct Revoked {
+    pub request_id: Option<String>,
+    pub artefacts: Vec<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct SweepReport {
+    pub requests_expired: u32,
+    pub artefacts_expired: u32,
+    pub records_erased: u32,
+}
+
+#[uniffi::remote(Record)]
+pub struct RefreshReport {
+    pub patients: u32,
+    pub requests_changed: u32,
+    pub artefacts_changed: u32,
+    pub artefacts_refused: u32,
+    pub unreadable: u32,
+    pub swept: SweepReport,
+}
+
+#[uniffi::remote(Record)]
+pub struct AutoApproval {
+    pub patient: String,
+    pub hiu: String,
+    pub enabled: bool,
+    pub policy_id: Option<String>,
+    pub synced: bool,
 }
 
 // Where the backbone is.
