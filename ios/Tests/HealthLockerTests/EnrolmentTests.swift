@@ -335,7 +335,7 @@ final class EnrolmentTests: StoreTestCase {
             preset,
             BackboneConfig(
                 gatewayUrl: url, abhaUrl: "\(url)/abha/api", hiecmUrl: "\(url)/api/hiecm", phrUrl: url,
-                clientId: sandboxClientId, clientSecret: secret, cmId: "sbx"
+                consentKeysPath: "/gateway/v3/certs", clientId: sandboxClientId, clientSecret: secret, cmId: "sbx"
             )
         )
         assertSameSettings(backbone.config(), preset)
@@ -502,6 +502,7 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertEqual(a.abhaUrl, b.abhaUrl, "abhaUrl", file: file, line: line)
         XCTAssertEqual(a.hiecmUrl, b.hiecmUrl, "hiecmUrl", file: file, line: line)
         XCTAssertEqual(a.phrUrl, b.phrUrl, "phrUrl", file: file, line: line)
+        XCTAssertEqual(a.consentKeysPath, b.consentKeysPath, "consentKeysPath", file: file, line: line)
         XCTAssertEqual(a.clientId, b.clientId, "clientId", file: file, line: line)
         XCTAssertEqual(a.cmId, b.cmId, "cmId", file: file, line: line)
         XCTAssertEqual(a.connectTimeoutMs, b.connectTimeoutMs, "connectTimeoutMs", file: file, line: line)

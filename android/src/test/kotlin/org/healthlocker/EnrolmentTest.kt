@@ -322,7 +322,7 @@ class EnrolmentTest {
         assertEquals(
             BackboneConfig(
                 gatewayUrl = url, abhaUrl = "$url/abha/api", hiecmUrl = "$url/api/hiecm", phrUrl = url,
-                clientId = SANDBOX_CLIENT_ID, clientSecret = secret, cmId = "sbx",
+                consentKeysPath = "/gateway/v3/certs", clientId = SANDBOX_CLIENT_ID, clientSecret = secret, cmId = "sbx",
             ),
             preset.copy(clientSecret = secret),
         )
