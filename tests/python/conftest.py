@@ -399,6 +399,28 @@ class Sandbox:
         """Every account, in creation order, with the REQUEST-IDs of the enrolments that landed on it."""
         return self._request("GET", "/admin/accounts")
 
+    # The consent manager's hooks (fixtures/sandbox/README.md, Admin).
+
+    def phr_login(self, abha_address: str) -> str:
+        """A citizen's consent-manager login (X-AUTH-TOKEN), as the PHR app's sign-in would give."""
+        return self._request("POST", "/admin/phr-login", {"abhaAddress": abha_address})["token"]
+
+    def raise_consent_request(self, consent: dict) -> str:
+        """Raises a request as a HIU would (request/init's `consent` object plus `hiuId`); its id."""
+        return self._request("POST", "/admin/consent/requests", consent)["id"]
+
+    def answer_consent_request(self, request_id: str, decision: str) -> dict:
+        """The citizen answering from another device: "approve" or "deny"."""
+        return self._request("POST", f"/admin/consent/requests/{request_id}/answer", {"decision": decision})
+
+    def consent_request(self, request_id: str) -> dict:
+        """A request as the consent manager sees it."""
+        return self._request("GET", f"/admin/consent/requests/{request_id}")
+
+    def consent_artefact(self, artefact_id: str) -> dict:
+        """An artefact as the consent manager sees it (revokes included)."""
+        return self._request("GET", f"/admin/consent/artefacts/{artefact_id}")
+
 
 @pytest.fixture
 def sandbox():

@@ -1,12 +1,6 @@
 package org.healthlocker
 
-import java.io.BufferedReader
 import java.io.File
-import java.io.InputStreamReader
-import java.net.HttpURLConnection
-import java.net.ServerSocket
-import java.net.URI
-import java.util.concurrent.TimeUnit
 import kotlin.random.Random
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
@@ -438,23 +432,13 @@ class EnrolmentTest {
         }
     }
 
-    /** The local sandbox at [url], with the credentials it issues (`healthlocker-sandbox` / `sandbox-secret`). */
-    private fun sandboxConfig(url: String) = backbonePreset(Preset.Local(base = url), SANDBOX_CLIENT_ID, ClientSecret(SANDBOX_SECRET))
-
     private fun citizen(person: Pair<String, Gender>, rnd: Random) = CitizenDetails(
         name = person.first, gender = person.second, birthDate = "19${rnd.nextInt(50, 99)}-0${rnd.nextInt(1, 9)}-1${rnd.nextInt(0, 9)}",
         mobile = mobile(rnd), address = "Ward 4, Chikkaballapur", stateCode = "29", districtCode = "572", pinCode = "562101",
     )
 }
 
-/** What `locker sandbox serve` accepts: there are no default credentials anywhere else. */
-private const val SANDBOX_CLIENT_ID = "healthlocker-sandbox"
-private const val SANDBOX_SECRET = "sandbox-secret"
-
 private val PNG_SIGNATURE = byteArrayOf(0x89.toByte(), 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)
-
-/** A port on this machine where nothing listens: the network as a village without signal sees it. */
-private fun closedPort(): Int = ServerSocket(0).use { it.localPort }
 
 private fun mobile(rnd: Random) = "9" + (1..9).joinToString("") { rnd.nextInt(10).toString() }
 
@@ -486,76 +470,4 @@ private fun verhoeff(digits: String): Int {
     var c = 0
     digits.reversed().forEachIndexed { i, ch -> c = VERHOEFF_D[c][VERHOEFF_P[(i + 1) % 8][ch - '0']] }
     return VERHOEFF_INV[c]
-}
-
-/** What `/admin/stats` counts. */
-private data class SandboxStats(val demographicApplied: Long, val duplicates: Long, val loginsRefused: Long, val lockouts: Long)
-
-/** A `locker sandbox serve` process on a free loopback port, and its admin routes. */
-private class Sandbox private constructor(private val process: Process, val url: String) {
-    companion object {
-        private val LISTENING = Regex("""^locker-sandbox listening on (https?://127\.0\.0\.1:\d+)$""")
-
-        /** With [tls], it serves HTTPS with the chains in fixtures/sandbox/tls (its admin routes are then out of reach). */
-        fun start(tls: Boolean = false): Sandbox {
-            val bin = System.getenv("LOCKER_BIN") ?: System.getProperty("healthlocker.lockerBin") ?: "target/debug/locker"
-            check(File(bin).canExecute()) { "no locker binary at $bin (cargo build -p locker-cli, or set LOCKER_BIN)" }
-            val process = ProcessBuilder(listOf(bin, "sandbox", "serve", "--port", "0") + if (tls) listOf("--tls") else emptyList())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start()
-            val out = BufferedReader(InputStreamReader(process.inputStream))
-            val first = out.readLine()
-            val url = first?.let { LISTENING.matchEntire(it) }?.groupValues?.get(1)
-            if (url == null) {
-                process.destroyForcibly()
-                error("the sandbox did not say where it listens: $first")
-            }
-            // Keep reading so a chatty sandbox never blocks on a full pipe.
-            Thread { runCatching { out.forEachLine { } } }.apply { isDaemon = true }.start()
-            return Sandbox(process, url)
-        }
-    }
-
-    fun stop() {
-        process.destroy()
-        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
-    }
-
-    fun otp(txnId: String): String {
-        val body = request("GET", "/admin/otp/$txnId")
-        return assertNotNull(Regex(""""otp"\s*:\s*"(\d+)"""").find(body), body).groupValues[1]
-    }
-
-    fun addResident(aadhaar: String, name: String, gender: String, yearOfBirth: Int, mobile: String) {
-        request(
-            "POST", "/admin/residents",
-            """{"aadhaar":"$aadhaar","name":"$name","gender":"$gender","yearOfBirth":$yearOfBirth,"mobile":"$mobile"}""",
-        )
-    }
-
-    fun stats(): SandboxStats {
-        val body = request("GET", "/admin/stats")
-        fun field(name: String) = assertNotNull(Regex(""""$name"\s*:\s*(\d+)""").find(body), body).groupValues[1].toLong()
-        return SandboxStats(field("demographicApplied"), field("duplicates"), field("loginsRefused"), field("lockouts"))
-    }
-
-    private fun request(method: String, path: String, json: String? = null): String {
-        val c = URI(url + path).toURL().openConnection() as HttpURLConnection
-        try {
-            c.requestMethod = method
-            c.connectTimeout = 5_000
-            c.readTimeout = 5_000
-            if (json != null) {
-                c.doOutput = true
-                c.setRequestProperty("Content-Type", "application/json")
-                c.outputStream.use { it.write(json.toByteArray()) }
-            }
-            val status = c.responseCode
-            val body = (if (status < 400) c.inputStream else c.errorStream)?.use { it.readBytes().decodeToString() } ?: ""
-            check(status in 200..299) { "$method $path: $status $body" }
-            return body
-        } finally {
-            c.disconnect()
-        }
-    }
 }
