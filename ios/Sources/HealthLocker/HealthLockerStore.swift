@@ -7,13 +7,14 @@ import Foundation
 ///
 /// A thin facade over the generated bindings (``Locker``), shaped like them: a client per domain,
 /// each method one delegation: ``profiles``, ``records``, ``attachments``, ``enrolment``,
-/// ``outbox``. What it adds: file `URL`s instead of path strings, chunked helpers for
+/// ``outbox``, ``consent``. What it adds: file `URL`s instead of path strings, chunked helpers for
 /// attachments, and keys from a ``KeyProvider``. Everything it does is a call into the Rust core;
 /// failures are ``LockerError`` (`.WrongKey`, `.Corrupt`, `.Duplicate`, `.Tampered`, …), whose
 /// messages never carry personal data, or ``KeyProviderError``.
 ///
 /// Local calls are plain and blocking: make them off the main thread, on a queue of your own.
-/// Network work (ABHA enrolment, the outbox's drain) is `async`; a ``Backbone`` (one per app, e.g.
+/// Network work (ABHA enrolment, the outbox's drain, consent's refresh) is `async`; a
+/// ``Backbone`` (one per app, e.g.
 /// `Backbone(config: backbonePreset(preset: .abdmSandbox, clientId: id, clientSecret: ClientSecret(secret: s)))`)
 /// says where ABDM's backbone is and who the app is to it. Safe to share between threads: calls
 /// into the store run one at a time.
@@ -40,6 +41,8 @@ public final class HealthLockerStore: Sendable {
     public let enrolment: HealthLockerEnrolment
     /// What the backbone must hear, kept until it has heard it.
     public let outbox: HealthLockerOutbox
+    /// The citizen's consent: who may see which records, decided here, enforced here, online or not.
+    public let consent: HealthLockerConsent
 
     private init(_ locker: Locker) {
         self.locker = locker
@@ -48,6 +51,7 @@ public final class HealthLockerStore: Sendable {
         attachments = HealthLockerAttachments(locker.attachments())
         enrolment = HealthLockerEnrolment(locker.enrolment())
         outbox = HealthLockerOutbox(locker.outbox())
+        consent = HealthLockerConsent(locker.consent())
     }
 
     /// Releases the store (its lock file) as soon as the last reference to it goes, not at some
@@ -510,6 +514,124 @@ public final class HealthLockerOutbox: Sendable {
     /// Gives a wedged item up; its domain settles what it was for (a refused enrolment is erased).
     public func discard(id: Int64) throws {
         try outbox.discard(id: id)
+    }
+}
+
+// MARK: - Consent
+
+/// The citizen's consent: `store.consent`.
+///
+/// A HIU's request arrives with ``refresh(backbone:)``. The citizen narrows the
+/// ``proposal(requestId:)`` and approves it, or denies it, with no network needed: the decision
+/// applies here at once and reaches the consent manager with `store.outbox.drain(backbone:)`. A
+/// grant made here covers nothing until the consent manager confirms it with its signed artefact
+/// (it comes back with the drain); ``revoke(id:)`` takes effect here at once. Every release of
+/// records asks the core's one policy first (``release(_:)``): the records it permits go, the
+/// others stay, and `Released.decision` says why, record by record. Ids, types and counts reach
+/// the audit log; no names and no records.
+public final class HealthLockerConsent: Sendable {
+    private let consents: Consents
+
+    init(_ consents: Consents) {
+        self.consents = consents
+    }
+
+    /// Keeps the citizen's consent-manager login (`token`, their `X-AUTH-TOKEN`) for `patient`,
+    /// their ABHA address, valid for `expiresInSeconds`. A refused or missing login throws
+    /// `LockerError.SignInNeeded` (a drain halts with `sign-in-needed`): sign in again and nothing
+    /// is lost.
+    public func signIn(patient: String, token: String, expiresInSeconds: UInt64) throws {
+        try consents.signIn(patient: patient, token: token, expiresInS: expiresInSeconds)
+    }
+
+    /// Pulls the requests and artefacts of every citizen signed in here, each artefact's signature
+    /// checked where the consent manager's scheme is known, then sweeps. A decision not yet heard
+    /// by the consent manager keeps its status here.
+    @discardableResult
+    public func refresh(backbone: Backbone) async throws -> RefreshReport {
+        try await consents.refresh(backbone: backbone)
+    }
+
+    /// Requests, newest first, of one `status` or all.
+    public func requests(status: ConsentStatus? = nil) throws -> [StoredRequest] {
+        try consents.requests(status: status)
+    }
+
+    public func request(id: String) throws -> StoredRequest {
+        try consents.request(id: id)
+    }
+
+    /// Artefacts, of one `status` or all; `Grant.verification` says whether a signature was checked.
+    public func artefacts(status: ConsentStatus? = nil) throws -> [StoredArtefact] {
+        try consents.artefacts(status: status)
+    }
+
+    public func artefact(id: String) throws -> StoredArtefact {
+        try consents.artefact(id: id)
+    }
+
+    /// The artefacts granted for a request, those the consent manager has not confirmed yet included.
+    public func artefacts(ofRequest requestId: String) throws -> [StoredArtefact] {
+        try consents.artefactsOf(requestId: requestId)
+    }
+
+    /// Every status change of a request or an artefact, oldest first, and who made it (`Source`).
+    public func history(id: String) throws -> [HistoryEntry] {
+        try consents.history(id: id)
+    }
+
+    /// What was released under one artefact (or under all), newest first: records by id only.
+    public func uses(artefactId: String? = nil) throws -> [ConsentUse] {
+        try consents.uses(artefact: artefactId)
+    }
+
+    /// What approving the request as asked would grant: every type, the whole range, the erase
+    /// date asked for, and the visits asked for or else those of the citizen's records here that
+    /// fall within it. Narrow it (it is a `var`) before approving.
+    public func proposal(requestId: String) throws -> GrantChoice {
+        try consents.proposal(id: requestId)
+    }
+
+    /// Approves a request with one grant per HIP, each narrowing what was asked (never widening
+    /// it: `LockerError.InvalidInput`). An expired or answered request throws `.WrongStep`.
+    @discardableResult
+    public func approve(requestId: String, choices: [GrantChoice]) throws -> [StoredArtefact] {
+        try consents.approve(id: requestId, choices: choices)
+    }
+
+    /// Denies a request, with an optional `reason` (at most 100 characters) for the HIU.
+    public func deny(requestId: String, reason: String? = nil) throws {
+        try consents.deny(id: requestId, reason: reason)
+    }
+
+    /// Revokes a request's artefacts, or one artefact (`id` is either): in force here at once.
+    @discardableResult
+    public func revoke(id: String) throws -> Revoked {
+        try consents.revoke(id: id)
+    }
+
+    /// Asks the policy whether `ask`'s records may go to its HIU; records the use and returns
+    /// those it permits, byte for byte as imported. The others stay; `decision.denied` says why.
+    public func release(_ ask: ReleaseAsk) throws -> Released {
+        try consents.release(ask: ask)
+    }
+
+    /// Expires what time has ended and erases what was received under ended grants.
+    @discardableResult
+    public func sweep() throws -> SweepReport {
+        try consents.sweep()
+    }
+
+    /// Turns automatic approval of `patient`'s own requests (purpose `PATRQT`) from `hiu`, their
+    /// app's HIU id, on or off: here at once, at the consent manager with the next drain.
+    @discardableResult
+    public func setAutoApproval(patient: String, hiu: String, enabled: Bool) throws -> AutoApproval {
+        try consents.setAutoApproval(patient: patient, hiu: hiu, enabled: enabled)
+    }
+
+    /// The citizen's auto-approval setting for `patient`, if they ever made one.
+    public func autoApproval(patient: String) throws -> AutoApproval? {
+        try consents.autoApproval(patient: patient)
     }
 }
 

@@ -1,6 +1,6 @@
 // Records print no personal data: a log line, `print`, `dump` or a debugger's summary of a
-// profile or an enrolment shows its ids and states, never a name, a birth date or an ABHA
-// number. The core's `Debug` and the Kotlin and Python bindings (bindings/redact-records) do
+// profile, an enrolment or a consent shows its ids and states, never a name, a birth date, an
+// ABHA number or address, or a health record. The core's `Debug` and the Kotlin and Python bindings (bindings/redact-records) do
 // the same.
 
 import Foundation
@@ -47,4 +47,50 @@ extension RecordQuery: CustomStringConvertible, CustomDebugStringConvertible, Cu
     public var description: String { redacted("RecordQuery", ["profileId": profileId as Any, "limit": limit]) }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["profileId": profileId as Any, "limit": limit]) }
+}
+
+// Consent: the requester is a health worker named to the citizen; an ABHA address (a grant's or an
+// auto-approval's patient, a care context's patient reference) is the citizen's; a released
+// record's bundle is their health record.
+
+extension ConsentRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private var shown: KeyValuePairs<String, Any> {
+        ["id": id, "purpose": purpose, "status": status, "hiTypes": hiTypes]
+    }
+    public var description: String { redacted("ConsentRequest", shown) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: shown) }
+}
+
+extension Grant: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private var shown: KeyValuePairs<String, Any> {
+        [
+            "id": id, "requestId": requestId as Any, "status": status, "hiu": hiu, "hip": hip, "hiTypes": hiTypes,
+            "verification": verification,
+        ]
+    }
+    public var description: String { redacted("Grant", shown) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: shown) }
+}
+
+extension CareContextRef: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("CareContextRef", ["careContextReference": careContextReference]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["careContextReference": careContextReference]) }
+}
+
+extension AutoApproval: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private var shown: KeyValuePairs<String, Any> {
+        ["hiu": hiu, "enabled": enabled, "policyId": policyId as Any, "synced": synced]
+    }
+    public var description: String { redacted("AutoApproval", shown) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: shown) }
+}
+
+extension ReleasedRecord: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("ReleasedRecord", ["id": id, "artefact": artefact]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["id": id, "artefact": artefact]) }
 }

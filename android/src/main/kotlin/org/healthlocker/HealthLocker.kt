@@ -10,12 +10,12 @@ import kotlinx.coroutines.withContext
  * healthlocker for Kotlin: one encrypted store of a family's health records, usable with no network.
  *
  * A thin facade over the generated bindings ([Locker]), shaped like them: a client per domain, each method one
- * delegation: [profiles], [records], [attachments], [enrolment], [outbox]. What it adds: Kotlin types ([File],
- * [InputStream], [Sequence]), [Closeable], and keys from a [KeyProvider]. Everything it does is a call into the Rust
- * core; failures are [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose messages
- * never carry personal data. Local calls are plain and quick enough to make from a background thread or
- * `Dispatchers.IO`; network work (ABHA enrolment, the outbox's drain) is `suspend` and moves itself off the caller's
- * thread, so it may be called from the main thread. A [Backbone] (one per app, e.g.
+ * delegation: [profiles], [records], [attachments], [enrolment], [outbox], [consent]. What it adds: Kotlin types
+ * ([File], [InputStream], [Sequence]), [Closeable], and keys from a [KeyProvider]. Everything it does is a call into
+ * the Rust core; failures are [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose
+ * messages never carry personal data. Local calls are plain and quick enough to make from a background thread or
+ * `Dispatchers.IO`; network work (ABHA enrolment, the outbox's drain, consent's refresh) is `suspend` and moves itself
+ * off the caller's thread, so it may be called from the main thread. A [Backbone] (one per app, e.g.
  * `Backbone(backbonePreset(Preset.AbdmSandbox, clientId, ClientSecret(secret)))`) says where ABDM's backbone is and
  * who the app is to it.
  *
@@ -60,6 +60,9 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
 
     /** What the backbone must hear, kept until it has heard it. */
     val outbox = HealthLockerOutbox(locker.outbox())
+
+    /** The citizen's consent: who may see which records, decided here, enforced here, online or not. */
+    val consent = HealthLockerConsent(locker.consent())
 
     // Integrity and keys.
 
@@ -319,6 +322,90 @@ class HealthLockerOutbox internal constructor(private val outbox: Outbox) {
 
     /** Gives a wedged item up; its domain settles what it was for (a refused enrolment is erased). */
     fun discard(itemId: Long) = outbox.discard(itemId)
+}
+
+/**
+ * The citizen's consent: `locker.consent`.
+ *
+ * A HIU's request arrives with [refresh]. The citizen narrows the [proposal] and [approve]s it, or [deny]s it, with no
+ * network needed: the decision applies here at once and reaches the consent manager with `locker.outbox.drain`. A
+ * grant made here covers nothing until the consent manager confirms it with its signed artefact (it comes back with
+ * the drain); [revoke] takes effect here at once. Every release of records asks the core's one policy first
+ * ([release]): the records it permits go, the others stay, and [Released.decision] says why, record by record. Ids,
+ * types and counts reach the audit log; no names and no records.
+ */
+class HealthLockerConsent internal constructor(private val consents: Consents) {
+    /**
+     * Keeps the citizen's consent-manager login ([token], their `X-AUTH-TOKEN`) for [patient], their ABHA address,
+     * valid for [expiresInSeconds]. A refused or missing login raises [LockerException.SignInNeeded] (a drain halts
+     * with `sign-in-needed`): sign in again and nothing is lost.
+     */
+    fun signIn(patient: String, token: String, expiresInSeconds: Long) =
+        consents.signIn(patient, token, expiresInSeconds.toULong())
+
+    /**
+     * Pulls the requests and artefacts of every citizen signed in here, each artefact's signature checked where the
+     * consent manager's scheme is known, then [sweep]s. A decision not yet heard by the consent manager keeps its
+     * status here.
+     */
+    suspend fun refresh(backbone: Backbone): RefreshReport = network { consents.refresh(backbone) }
+
+    /** Requests, newest first, of one [status] or all. */
+    fun requests(status: ConsentStatus? = null): List<StoredRequest> = consents.requests(status)
+
+    fun request(requestId: String): StoredRequest = consents.request(requestId)
+
+    /** Artefacts, of one [status] or all; [Grant.verification] says whether a signature was checked. */
+    fun artefacts(status: ConsentStatus? = null): List<StoredArtefact> = consents.artefacts(status)
+
+    fun artefact(artefactId: String): StoredArtefact = consents.artefact(artefactId)
+
+    /** The artefacts granted for a request, those the consent manager has not confirmed yet included. */
+    fun artefactsOf(requestId: String): List<StoredArtefact> = consents.artefactsOf(requestId)
+
+    /** Every status change of a request or an artefact, oldest first, and who made it ([Source]). */
+    fun history(id: String): List<HistoryEntry> = consents.history(id)
+
+    /** What was released under one artefact (or under all), newest first: records by id only. */
+    fun uses(artefactId: String? = null): List<ConsentUse> = consents.uses(artefactId)
+
+    /**
+     * What approving the request as asked would grant: every type, the whole range, the erase date asked for, and
+     * the visits asked for or else those of the citizen's records here that fall within it. Narrow it with `copy`.
+     */
+    fun proposal(requestId: String): GrantChoice = consents.proposal(requestId)
+
+    /**
+     * Approves a request with one grant per HIP, each narrowing what was asked (never widening it:
+     * [LockerException.InvalidInput]). An expired or answered request raises [LockerException.WrongStep].
+     */
+    fun approve(requestId: String, choices: List<GrantChoice>): List<StoredArtefact> =
+        consents.approve(requestId, choices)
+
+    /** Denies a request, with an optional [reason] (at most 100 characters) for the HIU. */
+    fun deny(requestId: String, reason: String? = null) = consents.deny(requestId, reason)
+
+    /** Revokes a request's artefacts, or one artefact ([id] is either): in force here at once. */
+    fun revoke(id: String): Revoked = consents.revoke(id)
+
+    /**
+     * Asks the policy whether [ask]'s records may go to its HIU; records the use and returns those it permits, byte
+     * for byte as imported. The others stay; [Decision.denied] says why ([DenyReason]).
+     */
+    fun release(ask: ReleaseAsk): Released = consents.release(ask)
+
+    /** Expires what time has ended and erases what was received under ended grants. */
+    fun sweep(): SweepReport = consents.sweep()
+
+    /**
+     * Turns automatic approval of [patient]'s own requests (purpose `PATRQT`) from [hiu], their app's HIU id, on or
+     * off: here at once, at the consent manager with the next drain.
+     */
+    fun setAutoApproval(patient: String, hiu: String, enabled: Boolean): AutoApproval =
+        consents.setAutoApproval(patient, hiu, enabled)
+
+    /** The citizen's auto-approval setting for [patient], if they ever made one. */
+    fun autoApproval(patient: String): AutoApproval? = consents.autoApproval(patient)
 }
 
 private const val CHUNK = 256 * 1024
