@@ -6,8 +6,8 @@
 use crate::backbone::Backbone;
 use crate::error::{LockerError, run, run_async};
 use locker_core::consent::{
-    AccessMode, AutoApproval, ConsentStatus, ConsentUse, GrantChoice, HistoryEntry, RefreshReport, ReleaseChannel,
-    Released, Revoked, StoredArtefact, StoredRequest, SweepReport,
+    AccessMode, AutoApproval, ConsentStatus, ConsentUse, DenyReason, GrantChoice, HistoryEntry, RefreshReport,
+    ReleaseChannel, Released, Revoked, StoredArtefact, StoredRequest, SweepReport,
 };
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -151,9 +151,28 @@ impl Consents {
     }
 }
 
+/// Why the policy refused a record, in words for the citizen (the core's own text).
+#[uniffi::export]
+pub fn deny_reason_explanation(reason: DenyReason) -> String {
+    reason.explain()
+}
+
+/// Why the policy refused a record, as a stable code (`hi-type`, `not-granted:REVOKED`, …).
+#[uniffi::export]
+pub fn deny_reason_code(reason: DenyReason) -> String {
+    reason.code()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_is_explained_in_the_cores_words() {
+        let r = DenyReason::NotGranted(ConsentStatus::Revoked);
+        assert_eq!(deny_reason_code(r), "not-granted:REVOKED");
+        assert_eq!(deny_reason_explanation(r), r.explain());
+    }
 
     #[test]
     fn a_release_ask_crosses_with_its_date_range_as_the_core_reads_it() {

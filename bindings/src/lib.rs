@@ -26,7 +26,7 @@ mod types;
 
 pub use attachments::{AttachmentReader, AttachmentWriter, Attachments};
 pub use backbone::{Backbone, BackboneConfig, ClientSecret, backbone_preset};
-pub use consent::{Consents, DateRange, ReleaseAsk};
+pub use consent::{Consents, DateRange, ReleaseAsk, deny_reason_code, deny_reason_explanation};
 pub use enrolment::Enrolments;
 pub use error::LockerError;
 pub use identifiers::{

@@ -381,3 +381,31 @@ fn a_grant_revoked_before_it_was_ever_sent_goes_out_behind_its_approval() {
     let stats = sb.stats();
     assert_eq!((stats.consent_approvals, stats.consent_revokes), (1, 1));
 }
+
+#[test]
+fn consent_records_print_no_address_name_or_reason() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (l, ids) = phone(&sb, dir.path(), ShiftedClock::new());
+    let id = ask(&sb, "VIEW");
+    let other = ask(&sb, "VIEW");
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    l.consent().approve(&id, &[l.consent().proposal(&id).unwrap()]).unwrap();
+    l.consent().deny(&other, Some("my neighbour Ramesh works there")).unwrap();
+    l.consent().set_auto_approval(PATIENT, locker_sandbox::SELF_HIU, true).unwrap();
+    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    let c = l.consent();
+    let printed = format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        c.requests(None).unwrap(),
+        c.artefacts(None).unwrap(),
+        c.history(&other).unwrap(),
+        c.auto_approval(PATIENT).unwrap(),
+        c.proposal(&id),
+        release(&l, &ids),
+        c.uses(None).unwrap(),
+    );
+    for secret in [PATIENT, "lakshmi", "Ramesh", "neighbour", "Dr."] {
+        assert!(!printed.to_lowercase().contains(&secret.to_lowercase()), "{secret} printed: {printed}");
+    }
+}

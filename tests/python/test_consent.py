@@ -193,6 +193,9 @@ def test_a_doctors_request_is_narrowed_and_granted_offline_synced_used_for_a_rec
     assert (revoked.request_id, revoked.artefacts) == (request_id, [grant.id])
     assert consent.artefact(grant.id).revoke_pending
     assert reasons(phone.share("prescription")) == [hl.DenyReason.NOT_GRANTED(hl.ConsentStatus.REVOKED)]
+    why = hl.DenyReason.NOT_GRANTED(hl.ConsentStatus.REVOKED)
+    assert hl.deny_reason_code(why) == "not-granted:REVOKED"
+    assert hl.deny_reason_explanation(why) == "the grant is revoked"
     assert sandbox.consent_artefact(grant.id)["status"] == "GRANTED"
     assert run(phone.locker.outbox().drain(backbone)).delivered == 1
     assert sandbox.consent_artefact(grant.id)["status"] == "REVOKED"

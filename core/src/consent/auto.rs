@@ -13,8 +13,8 @@ use crate::sync::wire::text;
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
-/// The citizen's auto-approval setting for one ABHA address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The citizen's auto-approval setting for one ABHA address (`Debug` leaves the address out).
+#[derive(Clone, PartialEq, Eq)]
 pub struct AutoApproval {
     pub patient: String,
     /// The HIU whose self-requests are approved: the citizen's own app.
@@ -24,6 +24,17 @@ pub struct AutoApproval {
     pub policy_id: Option<String>,
     /// Whether the consent manager has heard the setting as it stands.
     pub synced: bool,
+}
+
+impl std::fmt::Debug for AutoApproval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutoApproval")
+            .field("hiu", &self.hiu)
+            .field("enabled", &self.enabled)
+            .field("policy_id", &self.policy_id)
+            .field("synced", &self.synced)
+            .finish_non_exhaustive()
+    }
 }
 
 fn read(conn: &rusqlite::Connection, patient: &str) -> Result<Option<AutoApproval>> {

@@ -78,14 +78,26 @@ pub struct StoredArtefact {
     pub erased_at_ms: Option<i64>,
 }
 
-/// One status change, as the citizen's history shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One status change, as the citizen's history shows it. A note may be the citizen's own words
+/// (a reason for denying): `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub subject: String,
     pub status: ConsentStatus,
     pub source: Source,
     pub note: Option<String>,
     pub at_ms: i64,
+}
+
+impl std::fmt::Debug for HistoryEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryEntry")
+            .field("subject", &self.subject)
+            .field("status", &self.status)
+            .field("source", &self.source)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One use of an artefact: what went, by reference, to whom, when, how.

@@ -121,11 +121,20 @@ pub struct Permission {
     pub frequency: Frequency,
 }
 
-/// A care context at a HIP: a visit, an admission, a lab order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// A care context at a HIP: a visit, an admission, a lab order. The patient reference is the
+/// HIP's id of the person: `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CareContextRef {
     pub patient_reference: String,
     pub care_context_reference: String,
+}
+
+impl std::fmt::Debug for CareContextRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CareContextRef")
+            .field("care_context_reference", &self.care_context_reference)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Someone named in a request (a HIU, a HIP) by id, with the name it gave.
@@ -169,7 +178,7 @@ impl std::fmt::Debug for ConsentRequest {
 /// A consent artefact: one HIP's part of a granted request, as the policy reads it. The ledger
 /// keeps it in this shape (serde's) beside the artefact as received, so the policy never
 /// re-reads the consent manager's JSON.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub id: String,
     pub request_id: Option<String>,
@@ -182,6 +191,23 @@ pub struct Grant {
     pub care_contexts: Vec<CareContextRef>,
     pub permission: Permission,
     pub verification: Verification,
+}
+
+// The patient's ABHA address stays out of logs and panics.
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("id", &self.id)
+            .field("request_id", &self.request_id)
+            .field("status", &self.status)
+            .field("hiu", &self.hiu)
+            .field("hip", &self.hip)
+            .field("hi_types", &self.hi_types)
+            .field("care_contexts", &self.care_contexts)
+            .field("permission", &self.permission)
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the citizen grants one HIP when approving a request: each field may narrow what was

@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 const SCAN_CARE_CONTEXTS: usize = 16;
 
 /// A record as the policy sees it: what kind, about whom, of when, from which care context.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` leaves out whom.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordFacts {
     /// The record's id in this locker.
     pub id: String,
@@ -27,6 +28,17 @@ pub struct RecordFacts {
     pub care_context: String,
 }
 
+impl std::fmt::Debug for RecordFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordFacts")
+            .field("id", &self.id)
+            .field("hi_type", &self.hi_type)
+            .field("date_ms", &self.date_ms)
+            .field("care_context", &self.care_context)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What is to be released: to which HIU, under which artefact (when the HIU named one, as a
 /// data request does), for what use, over which range, and which records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +46,8 @@ pub struct Release {
     pub hiu: String,
     pub consent_id: Option<String>,
     pub mode: AccessMode,
-    /// The range a data request asks for; it must lie inside the artefact's (ABDM-1063).
+    /// The range a data request asks for: it must lie inside the artefact's (ABDM-1063), and
+    /// only records inside it go.
     pub date_range: Option<(i64, i64)>,
     pub records: Vec<RecordFacts>,
 }
@@ -174,7 +187,8 @@ fn grant_in_force(g: &Grant, release: &Release, uses: &UseHistory, now_ms: i64) 
         return Err(DenyReason::RepeatsUsed);
     }
     let window_start = now_ms.saturating_sub(p.frequency.unit.millis());
-    let recent = past.iter().filter(|t| **t > window_start && **t <= now_ms).count() as u64;
+    // A use dated after `now` (a clock since set back) counts as recent: never as none.
+    let recent = past.iter().filter(|t| **t > window_start).count() as u64;
     if recent >= u64::from(p.frequency.value) {
         return Err(DenyReason::TooFrequent);
     }
@@ -206,7 +220,7 @@ impl<'g> Candidate<'g> {
 }
 
 /// The checks of one record against a grant in force.
-fn covers(c: &Candidate<'_>, r: &RecordFacts) -> Result<(), DenyReason> {
+fn covers(c: &Candidate<'_>, r: &RecordFacts, asked: Option<(i64, i64)>) -> Result<(), DenyReason> {
     let g = c.grant;
     if r.patient.is_empty() || !r.patient.eq_ignore_ascii_case(&g.patient) {
         return Err(DenyReason::OtherPatient);
@@ -216,6 +230,10 @@ fn covers(c: &Candidate<'_>, r: &RecordFacts) -> Result<(), DenyReason> {
     }
     let p = &g.permission;
     if r.date_ms < p.date_from_ms || r.date_ms > p.date_to_ms {
+        return Err(DenyReason::OutsideDateRange);
+    }
+    // Inside the grant but outside what the HIU asked for: not sent either.
+    if asked.is_some_and(|(from, to)| r.date_ms < from || r.date_ms > to) {
         return Err(DenyReason::OutsideDateRange);
     }
     if !c.has_care_context(&r.care_context) {
@@ -238,7 +256,7 @@ pub fn decide(grants: &[Grant], uses: &UseHistory, release: &Release, now_ms: i6
         let mut best = DenyReason::NoGrant;
         let mut permit = None;
         for c in &candidates {
-            let verdict = c.in_force.and_then(|()| covers(c, r));
+            let verdict = c.in_force.and_then(|()| covers(c, r, release.date_range));
             match verdict {
                 Ok(()) => {
                     permit = Some(c.grant.id.clone());
@@ -344,6 +362,9 @@ mod tests {
         let mut store = r.clone();
         store.mode = AccessMode::Store;
         assert_eq!(reason(grant("a1"), &store, DAY), DenyReason::AccessMode);
+        let mut narrow = r.clone();
+        narrow.date_range = Some((0, 5 * DAY));
+        assert_eq!(reason(grant("a1"), &narrow, DAY), DenyReason::OutsideDateRange, "inside the grant, not the ask");
         let mut wide = r.clone();
         wide.date_range = Some((0, 101 * DAY));
         assert_eq!(reason(grant("a1"), &wide, DAY), DenyReason::RangeWiderThanGranted);

@@ -156,11 +156,18 @@ pub fn read_request(v: &Value) -> Result<ConsentRequest> {
 
 /// An artefact as received: its grant, its `consentDetail` exactly as sent (what the signature
 /// covers) and its signature.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReceivedArtefact {
     pub grant: Grant,
     pub detail: Value,
     pub signature: Option<String>,
+}
+
+// The detail names the patient: `Debug` shows the grant (which leaves them out) only.
+impl std::fmt::Debug for ReceivedArtefact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceivedArtefact").field("grant", &self.grant).finish_non_exhaustive()
+    }
 }
 
 /// One artefact (`{status, consentDetail, signature}`; the v0.5 field name `consentArtefact`

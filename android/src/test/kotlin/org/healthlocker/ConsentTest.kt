@@ -170,6 +170,7 @@ class ConsentTest {
         assertEquals(listOf(artefact.grant.id), revoked.artefacts)
         assertTrue(consent.artefact(artefact.grant.id).revokePending)
         assertEquals(listOf(DenyReason.NotGranted(ConsentStatus.REVOKED)), share(p, "prescription").decision.denied.map { it.reason })
+        assertEquals("the grant is revoked", denyReasonExplanation(DenyReason.NotGranted(ConsentStatus.REVOKED)))
         assertEquals("GRANTED", sandbox.consentArtefactStatus(artefact.grant.id))
         assertEquals(1u, p.locker.outbox.drain(backbone).delivered)
         assertEquals("REVOKED", sandbox.consentArtefactStatus(artefact.grant.id))
