@@ -288,6 +288,24 @@ pub enum SandboxCmd {
         #[arg(long)]
         tls: bool,
     },
+    /// Raise a consent request to a citizen from one of the sandbox's sample HIUs, as a doctor
+    /// would (test mode); prints its id. Then `locker consent sync` pulls it.
+    Ask {
+        /// The citizen's ABHA address (`name@sbx`).
+        patient: String,
+        /// A sample HIU: sbx-hiu-city-hospital, sbx-hiu-diagnostics.
+        #[arg(long, default_value = "sbx-hiu-city-hospital")]
+        hiu: String,
+        /// Record types asked for, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "Prescription,DiagnosticReport,OPConsultation")]
+        hi_types: Vec<String>,
+        /// view or store.
+        #[arg(long, default_value = "view")]
+        mode: String,
+        /// The sandbox's base URL.
+        #[arg(long = "backbone", env = "LOCKER_BACKBONE_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
 }
 
 /// Where the backbone is and who we are to it.

@@ -8,7 +8,10 @@ use locker_sandbox::SandboxConfig;
 use std::io::Write;
 
 pub fn run(cmd: SandboxCmd) -> CliResult {
-    let SandboxCmd::Serve { port, tls } = cmd;
+    let (port, tls) = match cmd {
+        SandboxCmd::Serve { port, tls } => (port, tls),
+        SandboxCmd::Ask { patient, hiu, hi_types, mode, url } => return ask(&url, &patient, &hiu, &hi_types, &mode),
+    };
     let scheme = if tls { "https" } else { "http" };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -98,4 +101,31 @@ pub fn phr_login(base: &str, patient: &str) -> CliResult<String> {
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| crate::Failure::with_code(crate::exit::NETWORK, "the sandbox's login answer holds no token"))
+}
+
+/// `locker sandbox ask`: a doctor at a sample HIU asks for the citizen's records of the last ten
+/// years, to be erased in a year.
+fn ask(url: &str, patient: &str, hiu: &str, hi_types: &[String], mode: &str) -> CliResult {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let year = 365 * 86_400_000;
+    let at = locker_calendar::iso_utc_ms;
+    let body = serde_json::json!({
+        "hiuId": hiu,
+        "purpose": {"text": "Care Management", "code": "CAREMGT"},
+        "patient": {"id": patient},
+        "requester": {"name": "Dr. Meera Pillai", "identifier": {"type": "REGNO", "value": "MH-12345", "system": "https://www.mciindia.org"}},
+        "hiTypes": hi_types,
+        "permission": {
+            "accessMode": mode.to_ascii_uppercase(),
+            "dateRange": {"from": at(now - 10 * year), "to": at(now)},
+            "dataEraseAt": at(now + year),
+            "frequency": {"unit": "HOUR", "value": 1, "repeats": 0},
+        },
+    });
+    let v = admin_post(url, "/admin/consent/requests", &body)?;
+    let id = v["id"]
+        .as_str()
+        .ok_or_else(|| crate::Failure::with_code(crate::exit::NETWORK, "the sandbox's answer holds no id"))?;
+    println!("{id}");
+    Ok(())
 }

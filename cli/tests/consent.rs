@@ -114,7 +114,9 @@ fn a_deny_waits_offline_and_a_missing_login_is_said_plainly() {
     let o = s.run(&["consent", "deny", &id]);
     assert_eq!(o.status.code(), Some(7), "answered already: {}", String::from_utf8_lossy(&o.stderr));
     let long = "x".repeat(101);
-    let id2 = sb.raise_consent_request(sb.sample_consent_request(PATIENT, HOSPITAL));
+    // A doctor asks by hand, through `locker sandbox ask`.
+    let id2 = ok(&s.run(&["sandbox", "ask", PATIENT, "--backbone", &sb.url()])).trim().to_string();
+    assert_eq!(sb.consent_request(&id2).unwrap()["status"], "REQUESTED");
     ok(&s.run(&["consent", "sync", "--backbone", &sb.url()]));
     assert_eq!(s.run(&["consent", "deny", &id2, "--reason", &long]).status.code(), Some(2));
 }

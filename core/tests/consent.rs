@@ -409,3 +409,31 @@ fn consent_records_print_no_address_name_or_reason() {
         assert!(!printed.to_lowercase().contains(&secret.to_lowercase()), "{secret} printed: {printed}");
     }
 }
+
+#[test]
+fn records_received_under_a_store_grant_are_erased_when_it_expires_even_offline() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ShiftedClock::new();
+    let (l, _) = phone(&sb, dir.path(), clock.clone());
+    let id = ask(&sb, "STORE");
+    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
+    let mut choice = l.consent().proposal(&id).unwrap();
+    choice.erase_at_ms = clock.now_ms() + 30 * 86_400_000;
+    l.consent().approve(&id, &[choice]).unwrap();
+    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    let artefact = l.consent().artefacts_of(&id).unwrap()[0].grant.id.clone();
+    let owner_id = l.profiles().list().unwrap()[0].id.clone();
+    let opts = ImportOptions { under_consent: Some(artefact.clone()), ..Default::default() };
+    let received =
+        l.records().import(&owner_id, &tiny_bundle("rx", LAB_REPORT, "received", "2024-04-01"), &opts).unwrap();
+    assert_eq!(l.consent().sweep().unwrap().records_erased, 0, "not before its erase date");
+    // A month later, with no network at all.
+    clock.advance_days(31);
+    let swept = l.consent().sweep().unwrap();
+    assert_eq!((swept.artefacts_expired, swept.records_erased), (1, 1));
+    assert!(matches!(l.records().get(&received.id), Err(locker_core::Error::NotFound(_))));
+    assert_eq!(l.consent().artefact(&artefact).unwrap().grant.status, ConsentStatus::Expired);
+    let actions: Vec<String> = l.audit_entries(20).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"consent.expired".to_string()) && actions.contains(&"consent.erased".to_string()));
+}

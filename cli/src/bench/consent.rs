@@ -151,7 +151,7 @@ fn request(sandbox: &Sandbox, types: &[&str]) -> String {
 }
 
 /// 1,000 records released under one artefact that covers them all, through the policy, against
-/// the same 1,000 read out without it; best of 7 rounds each, interleaved: (with, without) ms.
+/// the same 1,000 read out without it; best of 15 rounds each, interleaved: (with, without) ms.
 async fn release_times() -> CliResult<(f64, f64)> {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone())?;
@@ -182,7 +182,7 @@ async fn release_times() -> CliResult<(f64, f64)> {
         channel: ReleaseChannel::Share,
     };
     let (mut with, mut without) = (f64::MAX, f64::MAX);
-    for _ in 0..7 {
+    for _ in 0..15 {
         let (released, t) = timed(|| locker.consent().release(&ask));
         let released = released?;
         if released.records.len() != ids.len() {
