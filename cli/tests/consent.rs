@@ -120,3 +120,18 @@ fn a_deny_waits_offline_and_a_missing_login_is_said_plainly() {
     ok(&s.run(&["consent", "sync", "--backbone", &sb.url()]));
     assert_eq!(s.run(&["consent", "deny", &id2, "--reason", &long]).status.code(), Some(2));
 }
+
+#[test]
+fn bench_consent_prints_every_figure_the_issue_names() {
+    let s = Setup::new();
+    let out = ok(&s.run(&["bench", "consent", "--artefacts", "50", "--records", "300", "--decisions", "12", "--json"]));
+    let v = json_of(&out);
+    for k in
+        ["decide_p50_us", "decide_p99_us", "release_1000_ratio", "release_1000_ms", "release_1000_without_policy_ms"]
+    {
+        assert!(v[k].as_f64().is_some_and(|x| x > 0.0), "{k} missing or not positive in {v}");
+    }
+    assert_eq!((v["artefacts"].as_u64(), v["records"].as_u64()), (Some(50), Some(300)), "{v}");
+    assert_eq!((v["decisions"].as_u64(), v["decisions_synced"].as_u64()), (Some(12), Some(12)), "{v}");
+    assert_eq!((v["lost"].as_u64(), v["duplicated"].as_u64()), (Some(0), Some(0)), "{v}");
+}

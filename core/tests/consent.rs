@@ -7,7 +7,8 @@ mod common;
 use common::field::{backbone, block_on, sandbox, unreachable};
 use common::{key, owner, tiny_bundle};
 use locker_core::consent::{
-    AccessMode, ConsentStatus, DenyReason, PendingDecision, ReleaseAsk, ReleaseChannel, Source, Verification,
+    AccessMode, ConsentStatus, DenyReason, GrantChoice, PendingDecision, ReleaseAsk, ReleaseChannel, Source,
+    Verification,
 };
 use locker_core::{Clock, HiType, ImportOptions, Locker, ShiftedClock};
 use locker_sandbox::{ConsentDecision, Sandbox};
@@ -49,6 +50,15 @@ fn ask(sb: &Sandbox, mode: &str) -> String {
         "frequency": {"unit": "DAY", "value": 5, "repeats": 10},
     });
     sb.raise_consent_request(r)
+}
+
+/// Pulls request `id`, grants it as proposed (narrowed by `narrow`) and syncs the grant.
+fn grant(sb: &Sandbox, l: &Locker, id: &str, narrow: impl FnOnce(&mut GrantChoice)) {
+    block_on(l.consent().refresh(&backbone(sb))).unwrap();
+    let mut choice = l.consent().proposal(id).unwrap();
+    narrow(&mut choice);
+    l.consent().approve(id, &[choice]).unwrap();
+    block_on(l.outbox().drain(&backbone(sb))).unwrap();
 }
 
 fn release(l: &Locker, records: &[String]) -> locker_core::consent::Released {
@@ -191,11 +201,9 @@ fn a_clock_set_back_does_not_revive_an_expired_grant() {
     let clock = ShiftedClock::new();
     let (l, ids) = phone(&sb, dir.path(), clock.clone());
     let id = ask(&sb, "VIEW");
-    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
-    let mut choice = l.consent().proposal(&id).unwrap();
-    choice.erase_at_ms = locker_core::consent::wire::datetime(&json!("2030-01-01T00:00:00Z"), "t").unwrap();
-    l.consent().approve(&id, &[choice]).unwrap();
-    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    grant(&sb, &l, &id, |choice| {
+        choice.erase_at_ms = locker_core::consent::wire::datetime(&json!("2030-01-01T00:00:00Z"), "t").unwrap();
+    });
     assert_eq!(release(&l, &ids[..1]).records.len(), 1);
     // Years pass on this phone's clock; then someone sets the clock back.
     let now = clock.now_ms();
@@ -211,10 +219,7 @@ fn records_received_under_a_store_grant_are_erased_when_it_is_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let (l, _) = phone(&sb, dir.path(), ShiftedClock::new());
     let id = ask(&sb, "STORE");
-    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
-    let choice = l.consent().proposal(&id).unwrap();
-    l.consent().approve(&id, &[choice]).unwrap();
-    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    grant(&sb, &l, &id, |_| {});
     let artefact = l.consent().artefacts_of(&id).unwrap()[0].grant.id.clone();
     // A record that arrived under that grant (the locker as the HIU), and one of the citizen's own.
     let owner_id = l.profiles().list().unwrap()[0].id.clone();
@@ -247,10 +252,7 @@ fn a_grant_is_used_no_more_often_than_it_allows() {
         "frequency": {"unit": "HOUR", "value": 1, "repeats": 1},
     });
     let id = sb.raise_consent_request(r);
-    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
-    let choice = l.consent().proposal(&id).unwrap();
-    l.consent().approve(&id, &[choice]).unwrap();
-    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    grant(&sb, &l, &id, |_| {});
     assert_eq!(release(&l, &ids[..1]).records.len(), 1);
     assert_eq!(reasons(&release(&l, &ids[..1])), vec![DenyReason::TooFrequent], "once an hour");
     clock.advance_ms(3_600_001);
@@ -417,11 +419,9 @@ fn records_received_under_a_store_grant_are_erased_when_it_expires_even_offline(
     let clock = ShiftedClock::new();
     let (l, _) = phone(&sb, dir.path(), clock.clone());
     let id = ask(&sb, "STORE");
-    block_on(l.consent().refresh(&backbone(&sb))).unwrap();
-    let mut choice = l.consent().proposal(&id).unwrap();
-    choice.erase_at_ms = clock.now_ms() + 30 * 86_400_000;
-    l.consent().approve(&id, &[choice]).unwrap();
-    block_on(l.outbox().drain(&backbone(&sb))).unwrap();
+    grant(&sb, &l, &id, |choice| {
+        choice.erase_at_ms = clock.now_ms() + 30 * 86_400_000;
+    });
     let artefact = l.consent().artefacts_of(&id).unwrap()[0].grant.id.clone();
     let owner_id = l.profiles().list().unwrap()[0].id.clone();
     let opts = ImportOptions { under_consent: Some(artefact.clone()), ..Default::default() };

@@ -12,7 +12,7 @@ use locker_core::consent::{
     ReleaseAsk, ReleaseChannel, UseHistory, Verification, decide,
 };
 use locker_core::{Backbone, BackboneConfig, DatabaseKey, Gender, HiType, ImportOptions, Locker, NewProfile};
-use locker_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig};
+use locker_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -217,19 +217,7 @@ async fn offline_decisions(n: usize) -> CliResult<(usize, usize, u64)> {
             locker.consent().deny(id, Some("not now"))?;
         }
     }
-    let route = "/api/hiecm/consent/v3/request/*";
-    let kinds = [
-        Fault::Status { status: 503 },
-        Fault::RateLimit { retry_after: 1 },
-        Fault::DropBefore,
-        Fault::DropAfter,
-        Fault::Delay { ms: 1200 },
-    ];
-    let mut left = 1.0;
-    for (i, f) in kinds.into_iter().enumerate() {
-        sandbox.set_fault(FaultRule::new(route, f).probability(0.04 / left, 31 + i as u64));
-        left -= 0.04;
-    }
+    super::fifth_failing(&sandbox, "/api/hiecm/consent/v3/request/*", 31);
     for _ in 0..10_000 {
         let report = locker.outbox().drain(&bb).await?;
         if report.waiting == 0 {

@@ -24,6 +24,25 @@ pub fn run(cmd: BenchCmd) -> CliResult {
     }
 }
 
+/// Every fault the sandbox injects on `route`, one rule per kind (5xx, 429 with `Retry-After`, a
+/// connection dropped before and after the call was applied, an answer slower than the client's
+/// timeout), together hitting a fifth of the calls, seeded from `seed`.
+pub fn fifth_failing(sandbox: &locker_sandbox::Sandbox, route: &str, seed: u64) {
+    use locker_sandbox::{Fault, FaultRule};
+    let kinds = [
+        Fault::Status { status: 503 },
+        Fault::RateLimit { retry_after: 1 },
+        Fault::DropBefore,
+        Fault::DropAfter,
+        Fault::Delay { ms: 1200 },
+    ];
+    let mut left = 1.0;
+    for (i, f) in kinds.into_iter().enumerate() {
+        sandbox.set_fault(FaultRule::new(route, f).probability(0.04 / left, seed + i as u64));
+        left -= 0.04;
+    }
+}
+
 /// Runs `f`, returning its result and how long it took.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();

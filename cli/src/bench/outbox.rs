@@ -11,7 +11,7 @@ use crate::{CliResult, Failure};
 use futures_util::StreamExt;
 use locker_core::bench_support::RawSubmission;
 use locker_core::{Backbone, BackboneConfig, ConsentCapture, DatabaseKey, Locker};
-use locker_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig};
+use locker_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -72,22 +72,6 @@ async fn drain_all(locker: &Locker, bb: &Backbone, n: usize) -> CliResult<f64> {
     Ok(n as f64 / t.as_secs_f64())
 }
 
-/// Faults on the demographic route, one rule per kind, together hitting a fifth of the calls.
-fn faults(sandbox: &Sandbox) {
-    let kinds = [
-        Fault::Status { status: 503 },
-        Fault::RateLimit { retry_after: 1 },
-        Fault::DropBefore,
-        Fault::DropAfter,
-        Fault::Delay { ms: 1200 },
-    ];
-    let mut left = 1.0;
-    for (i, f) in kinds.into_iter().enumerate() {
-        sandbox.set_fault(FaultRule::new(DEMOGRAPHIC, f).probability(0.04 / left, 11 + i as u64));
-        left -= 0.04;
-    }
-}
-
 pub fn run(n: usize, queued_child: usize, json: bool) -> CliResult {
     if n == 0 || queued_child == 0 {
         return Err(Failure::usage("--items and --queued must be at least 1"));
@@ -131,7 +115,7 @@ async fn run_async(n: usize, queued_child: usize, json: bool) -> CliResult {
 
     eprintln!("queueing {n} more, and draining them with a fifth of the calls failing…");
     expected.extend(queued(&locker, &bb, "bench-worker-2", 2 * n64..3 * n64).await?);
-    faults(&sandbox);
+    super::fifth_failing(&sandbox, DEMOGRAPHIC, 11);
     let faulty_per_s = drain_all(&locker, &bb, n).await?;
     sandbox.clear_faults();
     let (lost, duplicated) = audit_outcome(&locker, &sandbox, &expected)?;
