@@ -243,3 +243,33 @@ fn consent_artefact_value(v: &serde_json::Value) {
         assert_eq!(reason(&recent, now), Some(DenyReason::TooFrequent));
     }
 }
+
+/// A scanned facility code, as text (links, the older JSON, anything): one that reads names ids
+/// within their rules, and its link reads back as the same counter.
+pub fn facility_qr(bytes: &[u8]) {
+    use crate::share::FacilityQr;
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    for configured in [None, Some("http://127.0.0.1:8080")] {
+        if let Ok(q) = FacilityQr::parse_for(text, configured) {
+            assert!(
+                !q.hip_id.is_empty() && q.hip_id.len() <= 64 && !q.counter_id.is_empty() && q.counter_id.len() <= 40
+            );
+            let back = FacilityQr::parse(&q.link("https://phr.abdm.gov.in")).expect("our own link reads");
+            assert_eq!((back.hip_id, back.counter_id), (q.hip_id, q.counter_id));
+        }
+    }
+}
+
+/// A scanned patient's ABHA QR (the card's JSON or the PHR app's): one that reads has an
+/// address that reads again, a number of 14 digits if any, and prints nothing of itself.
+pub fn abha_qr(bytes: &[u8]) {
+    use crate::share::AbhaQr;
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    if let Ok(q) = AbhaQr::parse(text, "sbx") {
+        assert!(crate::abha::address::AbhaAddress::parse(&q.abha_address).is_ok(), "its address reads again");
+        if let Some(n) = &q.abha_number {
+            assert_eq!(n.bytes().filter(u8::is_ascii_digit).count(), 14);
+        }
+        assert_eq!(format!("{q:?}").matches('@').count(), 0, "Debug carries no address");
+    }
+}

@@ -28,6 +28,7 @@ mod network;
 pub mod outbox;
 pub mod profiles;
 pub mod records;
+pub mod share;
 mod store;
 pub mod sync;
 mod time;
