@@ -55,8 +55,9 @@ impl Consents<'_> {
     /// off. Applies here at once; the consent manager hears it at the next drain.
     pub fn set_auto_approval(&self, patient: &str, hiu: &str, enabled: bool) -> Result<AutoApproval> {
         let patient = super::normal_patient(patient)?;
-        super::wire::id(&json!(hiu), "hiu")
-            .map_err(|_| Error::InvalidInput("a HIU id is letters, digits, '-' and '_'".into()))?;
+        if !super::wire::is_id(hiu) {
+            return Err(Error::InvalidInput("a HIU id is letters, digits, '-' and '_'".into()));
+        }
         self.0.write(|tx| {
             tx.execute(
                 "INSERT INTO consent_settings (patient, hiu, auto_approve, updated_at) VALUES (?1, ?2, ?3, ?4)

@@ -5,9 +5,8 @@
 
 use super::ledger::{self, Source};
 use super::model::ConsentStatus;
-use super::{Consents, REQUEST_LIFETIME_MS};
+use super::Consents;
 use crate::error::Result;
-use rusqlite::params;
 
 /// What one sweep ended and erased.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,12 +19,9 @@ pub struct SweepReport {
 
 /// Whether a sweep at `now` has anything to do.
 fn anything_ended(conn: &rusqlite::Connection, now: i64) -> Result<bool> {
-    let stale: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM consent_requests WHERE status = 'REQUESTED' AND decision IS NULL AND created_at <= ?1)",
-        params![now.saturating_sub(REQUEST_LIFETIME_MS)],
-        |r| r.get(0),
-    )?;
-    Ok(stale || !ledger::past_erase_date(conn, now)?.is_empty() || !ledger::ended_unerased(conn, now)?.is_empty())
+    Ok(!ledger::stale_requests(conn, now)?.is_empty()
+        || !ledger::past_erase_date(conn, now)?.is_empty()
+        || !ledger::ended_unerased(conn, now)?.is_empty())
 }
 
 impl Consents<'_> {
@@ -33,19 +29,13 @@ impl Consents<'_> {
     pub fn sweep(&self) -> Result<SweepReport> {
         let mut report = SweepReport::default();
         // Most sweeps find nothing: asked on the reader first, they cost no write.
-        let now = self.0.now_ms().max(self.0.read(|r| ledger::latest_seen(r.conn()))?);
+        let now = self.0.read(|r| ledger::decision_time(r.conn(), self.0.now_ms()))?;
         if !self.0.read(|r| anything_ended(r.conn(), now))? {
             return Ok(report);
         }
         let ended = self.0.write(|tx| {
             let now = ledger::observe(tx, tx.now())?;
-            let stale: Vec<String> = {
-                let mut st = tx.prepare_cached(
-                    "SELECT id FROM consent_requests WHERE status = 'REQUESTED' AND decision IS NULL AND created_at <= ?1",
-                )?;
-                let rows = st.query_map(params![now.saturating_sub(REQUEST_LIFETIME_MS)], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+            let stale = ledger::stale_requests(tx, now)?;
             for id in &stale {
                 ledger::set_request(tx, id, ConsentStatus::Expired, None, None)?;
                 ledger::history(tx, id, ConsentStatus::Expired, Source::Device, Some("unanswered for 60 minutes"))?;

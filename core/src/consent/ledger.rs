@@ -10,49 +10,21 @@ use crate::store::Tx;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-/// Whether the device or the consent manager changed a status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Device,
-    Backbone,
-}
-
-impl Source {
-    pub fn code(self) -> &'static str {
-        match self {
-            Source::Device => "device",
-            Source::Backbone => "backbone",
-        }
+codes!(
+    /// Whether the device or the consent manager changed a status.
+    Source {
+        Device = "device",
+        Backbone = "backbone",
     }
+);
 
-    pub(crate) fn from_code(s: &str) -> Option<Source> {
-        [Source::Device, Source::Backbone].into_iter().find(|v| v.code() == s)
+codes!(
+    /// A local decision on a request that the consent manager has not heard yet.
+    PendingDecision {
+        Approve = "approve",
+        Deny = "deny",
     }
-}
-
-crate::store::sql_enum::stored_as_text!(Source);
-
-/// A local decision on a request that the consent manager has not heard yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PendingDecision {
-    Approve,
-    Deny,
-}
-
-impl PendingDecision {
-    pub fn code(self) -> &'static str {
-        match self {
-            PendingDecision::Approve => "approve",
-            PendingDecision::Deny => "deny",
-        }
-    }
-
-    pub(crate) fn from_code(s: &str) -> Option<PendingDecision> {
-        [PendingDecision::Approve, PendingDecision::Deny].into_iter().find(|v| v.code() == s)
-    }
-}
-
-crate::store::sql_enum::stored_as_text!(PendingDecision);
+);
 
 /// A request as this device holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +90,20 @@ pub(crate) fn latest_seen(conn: &Connection) -> Result<i64> {
     let v: Option<Vec<u8>> =
         conn.query_row("SELECT value FROM meta WHERE name = ?1", [LATEST_SEEN], |r| r.get(0)).optional()?;
     Ok(v.and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok()).map_or(0, i64::from_be_bytes))
+}
+
+/// The time to decide at, read without writing: the later of `now` and the latest time seen.
+pub(crate) fn decision_time(conn: &Connection, now: i64) -> Result<i64> {
+    Ok(now.max(latest_seen(conn)?))
+}
+
+/// Requests still unanswered whose 60 minutes had run out by `now`.
+pub(crate) fn stale_requests(conn: &Connection, now: i64) -> Result<Vec<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id FROM consent_requests WHERE status = 'REQUESTED' AND decision IS NULL AND created_at <= ?1",
+    )?;
+    let rows = st.query_map(params![now.saturating_sub(super::REQUEST_LIFETIME_MS)], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Moves the latest time seen forward to `now` (never back); returns the time to decide at.

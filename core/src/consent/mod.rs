@@ -8,6 +8,30 @@
 //! (`policy.rs`) first (`release.rs`); what ended is erased (`erasure.rs`). Nothing personal
 //! reaches the audit log: ids, types and counts only.
 
+/// An enum kept and sent as short text codes: `ALL`, `code()`, `from_code()`, and its SQL form.
+macro_rules! codes {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// Its code, as ABDM spells it (or, for the ledger's own, as stored).
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code),+ }
+            }
+
+            pub(crate) fn from_code(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.code() == s)
+            }
+        }
+
+        crate::store::sql_enum::stored_as_text!($name);
+    };
+}
+
 pub(crate) mod auto;
 mod decide;
 pub(crate) mod deliver;

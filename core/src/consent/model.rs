@@ -4,29 +4,6 @@
 
 use crate::fhir::HiType;
 
-macro_rules! codes {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// ABDM's spelling.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),+ }
-            }
-
-            pub(crate) fn from_code(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.code() == s)
-            }
-        }
-
-        crate::store::sql_enum::stored_as_text!($name);
-    };
-}
-
 codes!(
     /// Why a HIU asks.
     Purpose {

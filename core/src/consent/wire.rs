@@ -22,11 +22,15 @@ fn bad(what: &str) -> Error {
 /// An id as ABDM makes them: `[A-Za-z0-9][A-Za-z0-9 _-]*` (typed as UUIDs, not always UUIDs).
 pub fn id(v: &Value, what: &str) -> Result<String> {
     let s = v.as_str().ok_or_else(|| bad(what))?;
-    let ok = !s.is_empty()
+    if is_id(s) { Ok(s.to_string()) } else { Err(bad(what)) }
+}
+
+/// Whether `s` is an id as ABDM makes them: `[A-Za-z0-9][A-Za-z0-9 _-]*`, at most 128 long.
+pub(crate) fn is_id(s: &str) -> bool {
+    !s.is_empty()
         && s.len() <= MAX_ID
         && s.as_bytes()[0].is_ascii_alphanumeric()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'_' | b'-'));
-    if ok { Ok(s.to_string()) } else { Err(bad(what)) }
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'_' | b'-'))
 }
 
 /// A consent-manager datetime → UTC ms: `YYYY-MM-DDTHH:MM:SS[.fraction][Z]`, no zone meaning UTC.

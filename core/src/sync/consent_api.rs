@@ -133,13 +133,10 @@ impl Backbone {
     }
 }
 
-/// An id put in a path: checked to be one (ABDM's `[A-Za-z0-9][A-Za-z0-9 _-]*`: no `/`, `?`,
-/// `%`), never trusted to be; a space travels as `%20`.
+/// An id put in a path: checked to be one (`consent::wire::is_id`: no `/`, `?`, `%`), never
+/// trusted to be; a space travels as `%20`.
 fn segment(id: &str) -> Result<String> {
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b' '));
-    if ok {
+    if crate::consent::wire::is_id(id) {
         Ok(id.replace(' ', "%20"))
     } else {
         Err(Error::InvalidInput("an id holds only letters, digits, spaces, '-' and '_'".into()))
