@@ -3,9 +3,9 @@
 //! or been revoked, each erasure in the audit log. Time here is the ledger's: the latest of the
 //! clock and every time seen before, so a clock set back revives nothing.
 
+use super::Consents;
 use super::ledger::{self, Source};
 use super::model::ConsentStatus;
-use super::Consents;
 use crate::error::Result;
 
 /// What one sweep ended and erased.
