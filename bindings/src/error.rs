@@ -75,6 +75,13 @@ pub enum LockerError {
     /// A consent artefact's signature did not verify under any key its consent manager
     /// publishes; it was refused.
     SignatureInvalid,
+    /// A scanned code was not accepted: `code` is the stable name of what is wrong
+    /// (`missing-abha`, `bad-signature`, `expired`…), `reason` says it in words. Neither echoes
+    /// what was read.
+    QrRefused {
+        code: String,
+        reason: String,
+    },
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {
         reason: String,
@@ -125,6 +132,7 @@ impl From<locker_core::Error> for LockerError {
             E::WrongStep { state } => LockerError::WrongStep { state },
             E::SignInNeeded => LockerError::SignInNeeded,
             E::SignatureInvalid => LockerError::SignatureInvalid,
+            E::Qr(p) => LockerError::QrRefused { code: p.code().into(), reason: p.to_string() },
         }
     }
 }

@@ -48,6 +48,9 @@ pub mod exit {
     pub const REFUSED: u8 = 10;
     /// The consent policy let none of the records go: no grant covers them.
     pub const NOT_PERMITTED: u8 = 11;
+    /// A scanned code was not accepted: not a code of that kind, or a signed code that did not
+    /// verify (its signature, its issuer, its dates).
+    pub const QR_REFUSED: u8 = 12;
 }
 
 /// A failure worth one line to the user.
@@ -81,6 +84,7 @@ impl From<locker_core::Error> for Failure {
             | E::SignInNeeded
             | E::SignatureInvalid => exit::REFUSED,
             E::Closed | E::StorageFull | E::Io(_) | E::Database(_) => exit::OTHER,
+            E::Qr(_) => exit::QR_REFUSED,
         };
         let message = match e {
             E::Io(io) => format!("file system error: {}", explain(&io)),

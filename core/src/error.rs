@@ -115,6 +115,9 @@ pub enum Error {
     /// publishes: it was changed, or it is not the consent manager's. It was refused.
     #[error("a consent artefact's signature did not verify; it was refused")]
     SignatureInvalid,
+    /// A scanned code was not accepted: the problem names what is wrong, never what was read.
+    #[error("the scanned code was not accepted: {0}")]
+    Qr(crate::share::QrProblem),
 }
 
 /// The core's result type.
@@ -159,5 +162,11 @@ impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         // serde_json reports positions and expectations, not the content it choked on.
         Error::InvalidInput(format!("not valid JSON ({:?} at line {})", e.classify(), e.line()))
+    }
+}
+
+impl From<crate::share::QrProblem> for Error {
+    fn from(p: crate::share::QrProblem) -> Self {
+        Error::Qr(p)
     }
 }

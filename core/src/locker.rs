@@ -128,6 +128,16 @@ impl Locker {
         crate::consent::Consents(self)
     }
 
+    /// Scan & Share, the patient's side: their profile shared with a counter, and the tokens.
+    pub fn share(&self) -> crate::share::Shares<'_> {
+        crate::share::Shares(self)
+    }
+
+    /// Counter mode: this device as a hospital's OPD counter.
+    pub fn counter(&self) -> crate::share::Counter<'_> {
+        crate::share::Counter(self)
+    }
+
     /// What the backbone must hear, and its delivery.
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox(self)

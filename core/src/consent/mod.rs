@@ -31,6 +31,7 @@ macro_rules! codes {
         crate::store::sql_enum::stored_as_text!($name);
     };
 }
+pub(crate) use codes;
 
 pub(crate) mod auto;
 mod decide;

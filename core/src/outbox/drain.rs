@@ -122,6 +122,8 @@ async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Res
         ItemKind::ConsentDeny => consent::deny(locker, backbone, item).await,
         ItemKind::ConsentRevoke => consent::revoke(locker, backbone, item).await,
         ItemKind::ConsentAutoApproval => crate::consent::auto::deliver(locker, backbone, item).await,
+        ItemKind::ShareProfile => crate::share::sharing::deliver(locker, backbone, item).await,
+        ItemKind::CounterLinkToken => crate::share::counter::deliver(locker, backbone, item).await,
     }
 }
 
@@ -208,6 +210,10 @@ fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
         ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
             consent::refused(tx, item, e)
         }
+        ItemKind::ShareProfile => crate::share::sharing::refused(tx, item, e),
+        ItemKind::CounterLinkToken => {
+            Ok("the backbone refused the facility's link-token request for this patient".into())
+        }
     }
 }
 
@@ -219,6 +225,8 @@ pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
         ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
             Ok(())
         }
+        // A refused share is over (the patient scans again); a link-token request goes again.
+        ItemKind::ShareProfile | ItemKind::CounterLinkToken => Ok(()),
     }
 }
 
@@ -232,11 +240,12 @@ pub(super) fn on_discard(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
         ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
             Ok(false)
         }
+        ItemKind::ShareProfile | ItemKind::CounterLinkToken => Ok(false),
     }
 }
 
 /// `item` passed its deadline unsent.
-fn on_expired(_tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
+fn on_expired(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
     match item.kind {
         // Enrolments carry no deadline (their retention purge erases them, queue and all).
         ItemKind::EnrolmentSubmit => Ok(()),
@@ -244,5 +253,8 @@ fn on_expired(_tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
         ItemKind::ConsentApprove | ItemKind::ConsentDeny | ItemKind::ConsentRevoke | ItemKind::ConsentAutoApproval => {
             Ok(())
         }
+        // The patient has left the counter: the share is dropped and they are told.
+        ItemKind::ShareProfile => crate::share::sharing::expired(tx, item),
+        ItemKind::CounterLinkToken => Ok(()),
     }
 }

@@ -40,15 +40,22 @@ pub enum ItemKind {
     ConsentRevoke,
     /// The citizen's auto-approval setting for their own requests.
     ConsentAutoApproval,
+    /// A patient's profile shared with a facility's counter (`share::sharing`); it has a
+    /// deadline, past which it is dropped.
+    ShareProfile,
+    /// An OPD counter's link-token request for a patient it registered (`share::counter`).
+    CounterLinkToken,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 5] = [
+    pub const ALL: [ItemKind; 7] = [
         ItemKind::EnrolmentSubmit,
         ItemKind::ConsentApprove,
         ItemKind::ConsentDeny,
         ItemKind::ConsentRevoke,
         ItemKind::ConsentAutoApproval,
+        ItemKind::ShareProfile,
+        ItemKind::CounterLinkToken,
     ];
 
     pub fn code(self) -> &'static str {
@@ -58,6 +65,8 @@ impl ItemKind {
             ItemKind::ConsentDeny => "consent.deny",
             ItemKind::ConsentRevoke => "consent.revoke",
             ItemKind::ConsentAutoApproval => "consent.auto-approval",
+            ItemKind::ShareProfile => "share.profile",
+            ItemKind::CounterLinkToken => "counter.link-token",
         }
     }
 

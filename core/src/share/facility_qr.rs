@@ -139,6 +139,12 @@ impl FacilityQr {
         })
     }
 
+    /// A counter named by hand (a counter device set up for its facility), by the same rules
+    /// as a scanned code's ids.
+    pub fn new(hip: &str, counter: &str) -> Result<FacilityQr, QrProblem> {
+        Ok(FacilityQr { hip_id: hip_id(hip)?, counter_id: counter_id(counter)?, host: QrHost::Configured })
+    }
+
     /// The share-profile link for this counter on `phr_url` (`https://phrsbx.abdm.gov.in`), as a
     /// counter's own QR code shows it.
     pub fn link(&self, phr_url: &str) -> String {

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 /// Version 2: ABHA enrolment. The backbone's sealing key cached for offline capture, field
 /// workers' sessions, and enrolments (each its own row, its personal details in one column so
@@ -216,6 +216,91 @@ UPDATE enrolments SET step = NULL, request_id = NULL WHERE mode = 'assisted';
     };
 }
 
+/// Version 5: Scan & Share (`share/`). What a counter is told of a profile besides its ABHA
+/// details; the patient's shares at counters and the tokens they got; this device's key for
+/// signed QR codes and its certificate; the issuers' trust list a counter checks them with; and,
+/// on an OPD counter's device, the counter, the patients it registered and the tokens it gave.
+macro_rules! share_tables {
+    () => {
+        r#"
+CREATE TABLE share_contacts (
+    profile_id   INTEGER PRIMARY KEY REFERENCES profiles (id) ON DELETE CASCADE,
+    mobile       TEXT,
+    address_line TEXT,
+    district     TEXT,
+    state        TEXT,
+    pincode      TEXT,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE shares (
+    id           TEXT PRIMARY KEY,
+    profile_id   INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    hip_id       TEXT NOT NULL,
+    counter_id   TEXT NOT NULL,
+    request_id   TEXT NOT NULL UNIQUE,
+    status       TEXT NOT NULL CHECK (status IN ('waiting', 'sent', 'token', 'failed', 'dropped')),
+    token_number TEXT,
+    valid_until  INTEGER,
+    error_code   TEXT,
+    created_at   INTEGER NOT NULL,
+    deadline     INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX shares_place ON shares (profile_id, hip_id, counter_id, created_at);
+
+CREATE TABLE qr_device_key (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    pkcs8       BLOB NOT NULL,
+    certificate BLOB,
+    not_after   INTEGER,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE qr_trust_list (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE counter_desk (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    hip_id     TEXT NOT NULL,
+    counter_id TEXT NOT NULL,
+    opened_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE counter_patients (
+    id            TEXT PRIMARY KEY,
+    patient_key   TEXT NOT NULL UNIQUE,
+    abha_number   TEXT,
+    abha_address  TEXT,
+    name          TEXT NOT NULL,
+    gender        TEXT NOT NULL CHECK (gender IN ('M', 'F', 'O', 'U')),
+    birth         TEXT,
+    mobile        TEXT,
+    source        TEXT NOT NULL CHECK (source IN ('abha-card', 'phr-app', 'signed')),
+    verified      INTEGER NOT NULL CHECK (verified IN (0, 1)),
+    registered_at INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE counter_tokens (
+    hip_id      TEXT NOT NULL,
+    counter_id  TEXT NOT NULL,
+    day         INTEGER NOT NULL,
+    number      INTEGER NOT NULL,
+    patient     TEXT NOT NULL REFERENCES counter_patients (id) ON DELETE CASCADE,
+    issued_at   INTEGER NOT NULL,
+    valid_until INTEGER NOT NULL,
+    PRIMARY KEY (hip_id, counter_id, day, number)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX counter_tokens_patient ON counter_tokens (patient, valid_until);
+"#
+    };
+}
+
 /// The whole current schema, for a new store.
 pub(crate) const FRESH: &str = concat!(
     r#"
@@ -305,7 +390,8 @@ CREATE TABLE audit_log (
 "#,
     enrolment_tables!(),
     outbox_tables!(),
-    consent_tables!()
+    consent_tables!(),
+    share_tables!()
 );
 
 /// One upgrade: from `to - 1` to `to`.
@@ -319,6 +405,7 @@ pub(crate) const UPGRADES: &[Upgrade] = &[
     Upgrade { to: 2, sql: enrolment_tables!() },
     Upgrade { to: 3, sql: concat!(outbox_tables!(), v3_move_submissions!()) },
     Upgrade { to: 4, sql: consent_tables!() },
+    Upgrade { to: 5, sql: share_tables!() },
 ];
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
@@ -411,6 +498,7 @@ mod tests {
         (2, include_str!("../../tests/schemas/v2.sql")),
         (3, include_str!("../../tests/schemas/v3.sql")),
         (4, include_str!("../../tests/schemas/v4.sql")),
+        (5, include_str!("../../tests/schemas/v5.sql")),
     ];
 
     #[test]

@@ -26,6 +26,11 @@ pub struct BackboneConfig {
     /// `locker-sandbox` does. `None`: the scheme is unknown (ABDM's own is not public), and
     /// artefacts are kept as unverified.
     pub consent_keys_path: Option<String>,
+    /// Where the issuer of signed-QR certificates and its trust list live (docs/signed-qr.md),
+    /// as a path on the gateway: `{path}/certificates`, `{path}/trust-list`. ABDM has no such
+    /// issuer yet (its QR codes are unsigned): `None` there, and signed QR codes cannot be made
+    /// or checked until one is configured. `locker-sandbox` plays it at `/qr/v1`.
+    pub qr_issuer_path: Option<String>,
     pub client_id: String,
     /// Never printed: `Debug` leaves it out, and it is wiped when the configuration is dropped.
     pub client_secret: Zeroizing<String>,
@@ -69,9 +74,9 @@ pub enum Preset {
 impl BackboneConfig {
     /// A configuration for `preset` with these credentials and the default timeouts and retries.
     pub fn preset(preset: &Preset, client_id: &str, client_secret: &str) -> BackboneConfig {
-        let keys = match preset {
-            Preset::AbdmSandbox => None,
-            Preset::Local { .. } => Some("/gateway/v3/certs".to_string()),
+        let (keys, issuer) = match preset {
+            Preset::AbdmSandbox => (None, None),
+            Preset::Local { .. } => (Some("/gateway/v3/certs".to_string()), Some("/qr/v1".to_string())),
         };
         let (gateway, abha, hiecm, phr, cm) = match preset {
             Preset::AbdmSandbox => (
@@ -92,6 +97,7 @@ impl BackboneConfig {
             hiecm_url: hiecm,
             phr_url: phr,
             consent_keys_path: keys,
+            qr_issuer_path: issuer,
             client_id: client_id.to_string(),
             client_secret: Zeroizing::new(client_secret.to_string()),
             cm_id: cm.into(),

@@ -17,7 +17,8 @@ fn fresh_id() -> Result<String> {
 }
 
 impl Backbone {
-    async fn citizen(&self, call: Call<'_>, token: &Zeroizing<String>, what: &str) -> Result<Value> {
+    /// A patient-side call with the citizen's login token; a 2xx body holding `error` fails.
+    pub(crate) async fn citizen(&self, call: Call<'_>, token: &Zeroizing<String>, what: &str) -> Result<Value> {
         let answer = self.call(&call.header("X-AUTH-TOKEN", token)).await?;
         let v = if answer.body.iter().all(u8::is_ascii_whitespace) { json!({}) } else { answer.json(what)? };
         match refused_in_body(&v) {

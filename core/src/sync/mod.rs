@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub(crate) mod consent_api;
 pub mod retry;
+pub(crate) mod share_api;
 pub mod tls;
 pub(crate) mod wire;
 

@@ -82,6 +82,7 @@ pub fn code_of(e: &Error) -> String {
         Error::Database(_) => "database".into(),
         Error::SignInNeeded => "sign-in-needed".into(),
         Error::SignatureInvalid => "signature-invalid".into(),
+        Error::Qr(p) => format!("qr:{}", p.code()),
     }
 }
 
