@@ -133,6 +133,7 @@ impl From<locker_core::Error> for LockerError {
             E::SignInNeeded => LockerError::SignInNeeded,
             E::SignatureInvalid => LockerError::SignatureInvalid,
             E::Qr(p) => LockerError::QrRefused { code: p.code().into(), reason: p.to_string() },
+            E::SignedQr(p) => LockerError::QrRefused { code: p.code().into(), reason: p.to_string() },
         }
     }
 }

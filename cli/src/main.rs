@@ -84,7 +84,7 @@ impl From<locker_core::Error> for Failure {
             | E::SignInNeeded
             | E::SignatureInvalid => exit::REFUSED,
             E::Closed | E::StorageFull | E::Io(_) | E::Database(_) => exit::OTHER,
-            E::Qr(_) => exit::QR_REFUSED,
+            E::Qr(_) | E::SignedQr(_) => exit::QR_REFUSED,
         };
         let message = match e {
             E::Io(io) => format!("file system error: {}", explain(&io)),

@@ -118,6 +118,10 @@ pub enum Error {
     /// A scanned code was not accepted: the problem names what is wrong, never what was read.
     #[error("the scanned code was not accepted: {0}")]
     Qr(crate::share::QrProblem),
+    /// A signed code did not verify: the problem names which check failed (its signature, its
+    /// issuer, its dates…), never what it holds.
+    #[error("the signed code was refused: {0}")]
+    SignedQr(crate::share::signed::SignedQrProblem),
 }
 
 /// The core's result type.

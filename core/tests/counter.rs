@@ -108,3 +108,82 @@ fn a_registered_patients_link_token_request_waits_offline_and_goes_once() {
     assert_eq!(asked.len(), 1, "applied exactly once");
     assert_eq!(asked[0].hip_id, HIP);
 }
+
+/// A patient's phone: the owner signed in, its QR key certified by the sandbox's issuer.
+fn certified_phone(sb: &locker_sandbox::Sandbox, dir: &std::path::Path) -> (Locker, String) {
+    let l = Locker::create(dir, key()).unwrap();
+    let p = l.profiles().add(&common::owner()).unwrap();
+    let patient = p.abha_address.clone().unwrap();
+    l.consent().sign_in(&patient, &sb.phr_login(&patient), 86_400).unwrap();
+    let c = block_on(l.share().certify_qr_key(&backbone(sb), &patient)).unwrap();
+    assert!(c.renewed);
+    let again = block_on(l.share().certify_qr_key(&backbone(sb), &patient)).unwrap();
+    assert!(!again.renewed, "a certificate with weeks left is kept");
+    (l, p.id)
+}
+
+#[test]
+fn a_signed_code_is_checked_with_no_network_and_registers_a_verified_patient() {
+    let sb = sandbox();
+    let tmp = tempfile::tempdir().unwrap();
+    let (phone, profile) = certified_phone(&sb, &tmp.path().join("phone"));
+    let clock = ShiftedClock::new();
+    let desk = counter_device(&tmp.path().join("counter"), clock.clone());
+
+    let qr = phone.share().signed_qr(&profile).unwrap();
+    assert!(qr.text.starts_with("HL1:"));
+    assert!(
+        matches!(desk.counter().scan(&qr.text, "sbx"), Err(Error::WrongStep { state }) if state == "no-trust-list"),
+        "a counter that never fetched the trust list says so"
+    );
+    assert_eq!(
+        block_on(desk.counter().refresh_trust(&backbone(&sb))).unwrap(),
+        desk.counter().trust_version().unwrap().unwrap()
+    );
+
+    // From here on, no network: the counter checks the code alone.
+    let visit = desk.counter().scan(&qr.text, "sbx").unwrap();
+    assert!(visit.patient.verified);
+    assert_eq!((visit.patient.source, visit.token.number.as_str()), (PatientSource::Signed, "0001"));
+    assert_eq!(visit.patient.abha_address.as_deref(), Some("lakshmi.n@sbx"));
+    assert_eq!(visit.patient.birth.as_deref(), Some("1984-07-19"));
+
+    // An unsigned code of the same person later does not undo what the signed one verified.
+    let card = card("91-6285-4575-5116", "lakshmi.n@sbx", "Someone Else");
+    let again = desk.counter().scan(&card, "sbx").unwrap();
+    assert!(again.patient.verified && again.patient.name == "Lakshmi Narayanan" && !again.new_token);
+
+    // A day and an hour later the code has expired; within the half hour of skew it has not.
+    clock.advance_ms(24 * 3_600_000 + 29 * MINUTE);
+    assert!(desk.counter().scan(&qr.text, "sbx").is_ok(), "within the clock skew tolerated");
+    clock.advance_ms(2 * MINUTE);
+    assert!(matches!(
+        desk.counter().scan(&qr.text, "sbx"),
+        Err(Error::SignedQr(locker_core::share::signed::SignedQrProblem::Expired))
+    ));
+}
+
+#[test]
+fn a_revoked_device_key_is_refused_once_the_counter_has_the_new_list() {
+    let sb = sandbox();
+    let tmp = tempfile::tempdir().unwrap();
+    let (phone, profile) = certified_phone(&sb, &tmp.path().join("phone"));
+    let desk = counter_device(&tmp.path().join("counter"), ShiftedClock::new());
+    block_on(desk.counter().refresh_trust(&backbone(&sb))).unwrap();
+    let qr = phone.share().signed_qr(&profile).unwrap();
+    assert!(desk.counter().scan(&qr.text, "sbx").is_ok());
+
+    // The phone was lost: its key is revoked. The counter learns it at its next sync.
+    let device_kid = phone.share().qr_key_id().unwrap().unwrap();
+    sb.revoke_qr_kid(device_kid);
+    block_on(desk.counter().refresh_trust(&backbone(&sb))).unwrap();
+    assert!(matches!(
+        desk.counter().scan(&qr.text, "sbx"),
+        Err(Error::SignedQr(locker_core::share::signed::SignedQrProblem::KeyRevoked))
+    ));
+    // A flipped character anywhere is refused too, with a reason and no panic.
+    let mut bad = qr.text.clone().into_bytes();
+    let at = bad.len() / 2;
+    bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+    assert!(matches!(desk.counter().scan(std::str::from_utf8(&bad).unwrap(), "sbx"), Err(Error::SignedQr(_))));
+}

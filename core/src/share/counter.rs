@@ -9,6 +9,7 @@
 
 use super::abha_card::{AbhaQr, AbhaQrLayout};
 use super::facility_qr::FacilityQr;
+use super::signed::{PREFIX, QrClaims, verify_signed_qr};
 use super::tokens::{TOKEN_VALIDITY_MS, ist_day, token_text};
 use crate::Locker;
 use crate::crypto::random_uid;
@@ -101,6 +102,25 @@ pub(crate) struct Arrival {
 }
 
 impl Arrival {
+    fn from_signed(c: QrClaims) -> Arrival {
+        let (y, m, d) = (c.birth / 10_000, c.birth / 100 % 100, c.birth % 100);
+        let birth = match (m, d) {
+            (0, _) => format!("{y:04}"),
+            (m, 0) => format!("{y:04}-{m:02}"),
+            (m, d) => format!("{y:04}-{m:02}-{d:02}"),
+        };
+        Arrival {
+            abha_number: c.abha_number.map(|n| n.dashed()),
+            abha_address: c.abha_address,
+            name: c.name,
+            gender: c.gender,
+            birth: Some(birth),
+            mobile: c.mobile.map(|m| m.to_string()),
+            source: PatientSource::Signed,
+            verified: true,
+        }
+    }
+
     fn from_abha(q: AbhaQr) -> Result<Arrival> {
         let name = q
             .name
@@ -286,6 +306,22 @@ impl Counter<'_> {
     pub fn link(&self, phr_url: &str) -> Result<String> {
         let d = self.desk()?.ok_or(Error::WrongStep { state: "counter-closed".into() })?;
         Ok(FacilityQr::new(&d.hip_id, &d.counter_id)?.link(phr_url))
+    }
+
+    /// Registers the patient whose code was scanned and gives their token, with no network: a
+    /// locker's signed code (`HL1:…`), checked against the trust list kept, or else an ABHA
+    /// code (card or PHR app), unsigned. `cm_id` completes a number-only ABHA code's address.
+    pub fn scan(&self, scanned: &str, cm_id: &str) -> Result<CounterVisit> {
+        let text = scanned.trim();
+        if !text.starts_with(PREFIX) {
+            return self.scan_abha(text, cm_id);
+        }
+        let trust = self.0.read(|r| super::trust_store::kept(r.conn()))?;
+        let trust = trust.ok_or(Error::WrongStep { state: "no-trust-list".into() })?;
+        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
+        let verified = verify_signed_qr(text, &trust, now_s).map_err(Error::SignedQr)?;
+        let arrival = Arrival::from_signed(verified.claims);
+        self.0.write(|tx| register(tx, &arrival))
     }
 
     /// Registers the patient whose ABHA code (card or PHR app) was scanned and gives their

@@ -260,7 +260,7 @@ CREATE TABLE qr_device_key (
 CREATE TABLE qr_trust_list (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     version    INTEGER NOT NULL,
-    body       TEXT NOT NULL,
+    body       BLOB NOT NULL,
     fetched_at INTEGER NOT NULL
 ) STRICT;
 

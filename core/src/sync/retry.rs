@@ -83,6 +83,7 @@ pub fn code_of(e: &Error) -> String {
         Error::SignInNeeded => "sign-in-needed".into(),
         Error::SignatureInvalid => "signature-invalid".into(),
         Error::Qr(p) => format!("qr:{}", p.code()),
+        Error::SignedQr(p) => format!("signed-qr:{}", p.code()),
     }
 }
 
