@@ -273,3 +273,125 @@ pub fn abha_qr(bytes: &[u8]) {
         assert_eq!(format!("{q:?}").matches('@').count(), 0, "Debug carries no address");
     }
 }
+
+/// Base45 as a counter reads a signed QR's text: what decodes encodes back to the same text (the
+/// encoding is one-to-one), and any bytes encode to a text that decodes back to them.
+pub fn qr_base45(bytes: &[u8]) {
+    use crate::share::signed::base45;
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Ok(decoded) = base45::decode(text)
+    {
+        assert_eq!(base45::encode(&decoded), text, "Base45 is one-to-one");
+        assert!(decoded.len() * 3 <= text.len() * 2 + 1);
+    }
+    let text = base45::encode(bytes);
+    assert_eq!(base45::decode(&text).expect("what we encode decodes"), bytes);
+}
+
+/// zlib as a signed QR's content: never more than the cap out, what inflates deflates and
+/// inflates back, and compressing "only when shorter" never lengthens.
+pub fn qr_inflate(bytes: &[u8]) {
+    use crate::share::signed::compress::{self, MAX_INFLATED};
+    if let Ok(out) = compress::inflate(bytes) {
+        assert!(out.len() <= MAX_INFLATED, "inflated past the cap");
+        let again = miniz_oxide::deflate::compress_to_vec_zlib(&out, 6);
+        assert_eq!(compress::inflate(&again).expect("our own zlib inflates"), out);
+    }
+    let packed = compress::deflate_if_shorter(bytes);
+    assert!(packed.len() <= bytes.len());
+    if packed.len() < bytes.len() && bytes.len() <= MAX_INFLATED {
+        assert_eq!(compress::inflate(&packed).expect("our own zlib inflates"), bytes);
+    }
+}
+
+/// A trust list a counter could be handed, and a verifier's fixed one (a key from a fixed seed).
+fn qr_trust() -> &'static crate::share::signed::TrustList {
+    use base64::Engine;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    static TRUST: std::sync::OnceLock<crate::share::signed::TrustList> = std::sync::OnceLock::new();
+    TRUST.get_or_init(|| {
+        let secret = p256::SecretKey::from_slice(&[0x5A; 32]).expect("a scalar below the order");
+        let point = secret.public_key().to_encoded_point(false);
+        let key = <[u8; 65]>::try_from(point.as_bytes()).expect("65 bytes");
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let json = serde_json::json!({"version": 1, "issuedAt": 0, "revoked": [],
+            "keys": [{"kid": b64(&crate::share::signed::trust::key_id(&key)), "publicKey": b64(&key), "notAfter": u64::MAX}]});
+        crate::share::signed::TrustList::from_json(json.to_string().as_bytes()).expect("a trust list")
+    })
+}
+
+/// The COSE layer: a QR's COSE_Sign1 and a device certificate, as bytes. What reads as a QR
+/// carries ES256 and a payload; what reads as a certificate carries an 8-byte kid; bytes that
+/// could be a QR's content go through the envelope unchanged and verify to nothing that does
+/// not write back to its own payload.
+pub fn qr_cose(bytes: &[u8]) {
+    use crate::share::signed::{SignedQrProblem, cose, envelope, verify_signed_qr};
+    if let Ok(qr) = cose::parse_qr(bytes) {
+        assert_eq!(qr.sign1.protected.header.alg, Some(coset::Algorithm::Assigned(coset::iana::Algorithm::ES256)));
+        if let Ok(cert) = cose::parse_certificate(&qr.certificate) {
+            assert!(cert.cose.payload.is_none());
+        }
+    }
+    if let Ok(cert) = cose::parse_certificate(bytes) {
+        assert_eq!(cert.kid.len(), 8);
+        assert!(cert.cose.payload.is_none() && cert.cose.unprotected.is_empty());
+    }
+    if bytes.first() == Some(&envelope::COSE_SIGN1_FIRST_BYTE) && bytes.len() <= 4096 {
+        let text = envelope::seal(bytes);
+        assert_eq!(envelope::open(&text).expect("a sealed COSE opens"), bytes);
+        match verify_signed_qr(&text, qr_trust(), 1_767_225_600) {
+            Ok(ok) => {
+                let payload = cose::parse_qr(bytes).expect("it verified").payload;
+                assert_eq!(ok.claims.to_cbor().expect("verified claims write").len(), payload.len());
+            }
+            Err(p) => assert!(SignedQrProblem::ALL.contains(&p)),
+        }
+    }
+}
+
+/// The claims map: what reads writes back to as many bytes (the same items, keys ascending)
+/// and reads back the same; nothing it reads is printed.
+pub fn qr_claims(bytes: &[u8]) {
+    use crate::share::signed::QrClaims;
+    if let Ok(c) = QrClaims::from_cbor(bytes) {
+        let again = c.to_cbor().expect("claims read are claims that write");
+        assert_eq!(again.len(), bytes.len(), "shortest forms both ways");
+        assert_eq!(QrClaims::from_cbor(&again).expect("written claims read"), c);
+        let shown = format!(
+            "QrClaims {{ issued_at: {}, expires_at: {}, has_abha_number: {}, has_abha_address: {}, .. }}",
+            c.issued_at,
+            c.expires_at,
+            c.abha_number.is_some(),
+            c.abha_address.is_some()
+        );
+        assert_eq!(format!("{c:?}"), shown, "Debug shows only times and presence");
+    }
+}
+
+/// The whole check, on any text, against a fixed trust list at three clocks; and any trust list.
+pub fn qr_verify(bytes: &[u8]) {
+    use crate::share::signed::{SignedQrProblem, TrustList, trust::key_id, verify_signed_qr};
+    if let Ok(list) = TrustList::from_json(bytes) {
+        assert!(list.keys.iter().all(|(kid, k)| key_id(&k.public_key) == *kid));
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    for now in [0, 1_767_225_600, u64::MAX] {
+        match verify_signed_qr(text, qr_trust(), now) {
+            Ok(ok) => assert!(ok.claims.to_cbor().is_ok() && qr_trust().keys.contains_key(&ok.issuer_kid)),
+            Err(p) => assert!(SignedQrProblem::ALL.contains(&p)),
+        }
+    }
+}
+
+/// A gallery photo's bytes (PNG or JPEG) read for QR codes; the same bytes as a camera's luma
+/// plane (the first byte picks the width, the stride a little wider) and as an RGBA frame.
+pub fn qr_image(bytes: &[u8]) {
+    let _ = crate::share::decode::decode_image(bytes);
+    if let Some((&w, plane)) = bytes.split_first() {
+        let width = u32::from(w % 64) + 1;
+        let stride = width + u32::from(w / 64);
+        let height = (plane.len() / stride as usize) as u32;
+        let _ = crate::share::decode::decode_frame(plane, width, height, stride);
+        let _ = crate::share::decode::decode_rgba(plane, width / 4 + 1, height / 4, stride);
+    }
+}
