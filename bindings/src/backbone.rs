@@ -44,6 +44,10 @@ pub struct BackboneConfig {
     /// Path on the gateway of the consent manager's artefact-signing keys (JWKS); none when its
     /// signing scheme is unknown (artefacts are then kept as unverified).
     pub consent_keys_path: Option<String>,
+    /// Path on the gateway of the signed-QR issuer (certificates, trust list); none where the
+    /// deployment has no issuer (then signed codes can be neither made nor checked).
+    #[uniffi(default)]
+    pub qr_issuer_path: Option<String>,
     pub client_id: String,
     pub client_secret: Arc<ClientSecret>,
     /// `X-CM-ID`: `sbx` in the sandbox, `abdm` in production.
@@ -81,6 +85,7 @@ impl From<locker_core::BackboneConfig> for BackboneConfig {
             hiecm_url: c.hiecm_url,
             phr_url: c.phr_url,
             consent_keys_path: c.consent_keys_path,
+            qr_issuer_path: c.qr_issuer_path,
             client_id: c.client_id,
             client_secret: Arc::new(ClientSecret { secret: c.client_secret }),
             cm_id: c.cm_id,
@@ -104,6 +109,7 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
             hiecm_url: c.hiecm_url,
             phr_url: c.phr_url,
             consent_keys_path: c.consent_keys_path,
+            qr_issuer_path: c.qr_issuer_path,
             client_id: c.client_id,
             client_secret: c.client_secret.secret.clone(),
             cm_id: c.cm_id,

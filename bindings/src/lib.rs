@@ -2,7 +2,7 @@
 //!
 //! It converts and delegates to `locker-core`, nothing more: logic here is a defect. `Locker`
 //! hands out one object per domain (`Profiles`, `Records`, `Attachments`, `Enrolments`,
-//! `Outbox`, `Consents`), each a row of one-line delegations to the core's room of the same name. Every call
+//! `Outbox`, `Consents`, `Shares`, `Counter`), each a row of one-line delegations to the core's room of the same name. Every call
 //! runs inside [`error::run`] (network calls, which are async, inside [`error::run_async`]), so a
 //! core error arrives as a typed `LockerError` and a panic as `LockerError::Internal`, never as a
 //! crash of the host app. Records and enums are the core's own types, described to uniffi in
@@ -22,6 +22,8 @@ mod locker;
 mod outbox;
 mod profiles;
 mod records;
+mod share;
+mod share_types;
 mod types;
 
 pub use attachments::{AttachmentReader, AttachmentWriter, Attachments};
@@ -37,5 +39,6 @@ pub use locker::{Locker, generate_key};
 pub use outbox::Outbox;
 pub use profiles::Profiles;
 pub use records::Records;
+pub use share::{Counter, Shares, share_notice};
 
 uniffi::setup_scaffolding!("healthlocker");

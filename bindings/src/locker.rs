@@ -69,6 +69,16 @@ impl Locker {
         Arc::new(Consents { core: self.core.clone() })
     }
 
+    /// Scan & Share, the patient's side, and their signed code.
+    pub fn share(&self) -> Arc<crate::share::Shares> {
+        Arc::new(crate::share::Shares { core: self.core.clone() })
+    }
+
+    /// This device as a hospital's OPD counter.
+    pub fn counter(&self) -> Arc<crate::share::Counter> {
+        Arc::new(crate::share::Counter { core: self.core.clone() })
+    }
+
     /// Re-encrypts the store under `new_key`; interrupted at any point, the store opens with
     /// the old key or the new one.
     pub fn rekey(&self, new_key: Vec<u8>) -> Result<(), LockerError> {

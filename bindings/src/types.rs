@@ -258,6 +258,8 @@ pub enum ItemKind {
     ConsentDeny,
     ConsentRevoke,
     ConsentAutoApproval,
+    ShareProfile,
+    CounterLinkToken,
 }
 
 #[uniffi::remote(Enum)]

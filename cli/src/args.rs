@@ -246,6 +246,19 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// QR codes: drawing one to PNG, and reading degraded camera frames with the locker's
+    /// decoder against zxing-cpp (tools/zxing-decode.py, when installed) and rxing.
+    Qr {
+        /// Seed of the degraded frames (the same seed, the same pixels).
+        #[arg(long, default_value_t = 14)]
+        seed: u64,
+        /// Write the frames to this directory and keep them (default: a temporary one).
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Print one JSON object (the figures) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// (internal) Queue and drain items in a fresh process; print its peak RSS.
     #[command(hide = true)]
     OutboxChild {

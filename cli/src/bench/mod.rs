@@ -4,7 +4,9 @@
 mod attach;
 mod consent;
 mod enrol;
+mod frames;
 mod outbox;
+mod qr;
 mod size;
 mod store;
 
@@ -19,6 +21,7 @@ pub fn run(cmd: BenchCmd) -> CliResult {
         BenchCmd::Enrol { count, json } => enrol::run(count, json),
         BenchCmd::Outbox { items, queued, json } => outbox::run(items, queued, json),
         BenchCmd::Consent { artefacts, records, decisions, json } => consent::run(artefacts, records, decisions, json),
+        BenchCmd::Qr { seed, keep, json } => qr::run(seed, keep, json),
         BenchCmd::OutboxChild { items, backbone } => outbox::child(items, &backbone),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }

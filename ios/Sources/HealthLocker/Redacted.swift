@@ -94,3 +94,23 @@ extension ReleasedRecord: CustomStringConvertible, CustomDebugStringConvertible,
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["id": id, "artefact": artefact]) }
 }
+
+extension ShareContact: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("ShareContact", [:]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}
+
+extension CounterPatient: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        redacted("CounterPatient", ["id": id, "source": source, "verified": verified])
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["id": id, "source": source, "verified": verified]) }
+}
+
+extension SignedQr: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("SignedQr", ["expiresAtMs": expiresAtMs]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["expiresAtMs": expiresAtMs]) }
+}
