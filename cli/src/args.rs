@@ -55,6 +55,12 @@ pub enum Command {
     Outbox(Box<OutboxArgs>),
     /// Consent: requests, grants, revocations, and releasing records under a grant.
     Consent(Box<crate::consent::args::ConsentArgs>),
+    /// Scan & Share, the patient: share a profile with a hospital counter, and your tokens.
+    Share(Box<crate::share::args::ShareArgs>),
+    /// Counter mode: this device as a hospital's OPD counter (works offline).
+    Counter(Box<crate::share::args::CounterArgs>),
+    /// The signed profile code: show it, or check one with no network.
+    Qr(Box<crate::share::args::QrArgs>),
     /// The local stand-in for ABDM's backbone, for trying enrolment without ABDM credentials.
     #[command(subcommand)]
     Sandbox(SandboxCmd),

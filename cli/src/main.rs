@@ -14,6 +14,7 @@ mod outbox;
 mod profiles;
 mod records;
 mod sandbox;
+mod share;
 mod store;
 
 use args::{Cli, Command};
@@ -173,6 +174,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Enrol(args) => enrol::run(&ctx, *args),
         Command::Outbox(args) => outbox::run(&ctx, *args),
         Command::Consent(args) => consent::run(&ctx, *args),
+        Command::Share(args) => share::run_share(&ctx, *args),
+        Command::Counter(args) => share::run_counter(&ctx, *args),
+        Command::Qr(args) => share::qr::run(&ctx, *args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Demo => demo::run(),
         Command::Bench(cmd) => bench::run(cmd),

@@ -7,6 +7,7 @@ mod enrol;
 mod frames;
 mod outbox;
 mod qr;
+mod qr_signed;
 mod size;
 mod store;
 

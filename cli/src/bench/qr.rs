@@ -21,6 +21,8 @@ use std::time::Duration;
 
 pub fn run(seed: u64, keep: Option<PathBuf>, json: bool) -> CliResult {
     let mut f = Map::new();
+    f.extend(super::qr_signed::signed_figures()?);
+    f.extend(super::qr_signed::counter_figures()?);
     f.extend(render_figures(seed));
     f.extend(decode_figures(seed, keep)?);
     print_figures(&f, json);

@@ -9,7 +9,7 @@
 
 use super::abha_card::{AbhaQr, AbhaQrLayout};
 use super::facility_qr::FacilityQr;
-use super::signed::{PREFIX, QrClaims, verify_signed_qr};
+use super::signed::{PREFIX, QrClaims};
 use super::tokens::{TOKEN_VALIDITY_MS, ist_day, token_text};
 use crate::Locker;
 use crate::crypto::random_uid;
@@ -316,10 +316,7 @@ impl Counter<'_> {
         if !text.starts_with(PREFIX) {
             return self.scan_abha(text, cm_id);
         }
-        let trust = self.0.read(|r| super::trust_store::kept(r.conn()))?;
-        let trust = trust.ok_or(Error::WrongStep { state: "no-trust-list".into() })?;
-        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
-        let verified = verify_signed_qr(text, &trust, now_s).map_err(Error::SignedQr)?;
+        let verified = self.verify_signed(text)?;
         let arrival = Arrival::from_signed(verified.claims);
         self.0.write(|tx| register(tx, &arrival))
     }

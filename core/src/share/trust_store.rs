@@ -3,7 +3,7 @@
 //! cached answer never rolls revocations back).
 
 use super::counter::Counter;
-use super::signed::TrustList;
+use super::signed::{TrustList, VerifiedQr, verify_signed_qr};
 use crate::error::{Error, Result};
 use crate::sync::Backbone;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -36,6 +36,13 @@ impl Counter<'_> {
             tx.audit("counter.trust-list", None, Some(&format!("version={}", fetched.version)))?;
             Ok(fetched.version)
         })
+    }
+
+    /// Checks a signed code against the trust list kept, with no network; registers nothing.
+    pub fn verify_signed(&self, text: &str) -> Result<VerifiedQr> {
+        let trust = self.0.read(|r| kept(r.conn()))?.ok_or(Error::WrongStep { state: "no-trust-list".into() })?;
+        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
+        verify_signed_qr(text.trim(), &trust, now_s).map_err(Error::SignedQr)
     }
 
     /// The version of the trust list kept, if any.
