@@ -15,7 +15,8 @@ use std::time::Instant;
 
 const HOSPITAL: &str = "sbx-hiu-city-hospital";
 
-pub fn run(tmp: &Path, mut n: u32) -> CliResult {
+/// The story, from step `n`; returns the next step's number.
+pub fn run(tmp: &Path, mut n: u32) -> CliResult<u32> {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone())?;
     let bb = Backbone::new(BackboneConfig::local(&sandbox.url(), &config.client_id, &config.client_secret))?;
@@ -110,5 +111,6 @@ pub fn run(tmp: &Path, mut n: u32) -> CliResult {
         ));
         say("By hand: `locker consent --help` (requests, show, approve, deny, revoke, artefacts, uses, release).");
         CliResult::Ok(())
-    })
+    })?;
+    Ok(n)
 }

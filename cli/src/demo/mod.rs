@@ -3,6 +3,7 @@
 
 mod consent;
 mod enrol;
+mod share;
 
 use crate::{CliResult, Failure};
 use locker_core::{DatabaseKey, Error, Gender, HiType, ImportOptions, Locker, NewProfile, RecordQuery};
@@ -86,7 +87,7 @@ pub fn run() -> CliResult {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("store");
     println!(
-        "healthlocker demo: a family's health records on one phone, ABHA enrolment in a village, then a doctor asking to see records."
+        "healthlocker demo: a family's health records on one phone, ABHA enrolment in a village, a doctor asking to see records, then a morning at a hospital's OPD counter."
     );
     println!("Working in {} (deleted at the end).", tmp.path().display());
 
@@ -234,7 +235,8 @@ pub fn run() -> CliResult {
     drop(locker);
 
     let n = enrol::run(tmp.path(), 13)?;
-    consent::run(tmp.path(), n)?;
+    let n = consent::run(tmp.path(), n)?;
+    share::run(tmp.path(), n)?;
 
     println!(
         "\nDone in {:.1} s. Next: `locker --help`, or try it on your own files (see README).",
