@@ -75,6 +75,12 @@ fn every_code_in_readmes_table_comes_from_the_case_it_names() {
     assert_eq!(code(&o), Some(11), "{}", stderr(&o));
     assert!(stderr(&o).contains("no grant covers"), "{}", stderr(&o));
 
+    // 12: a scanned code was not accepted (not a patient's code; a signed code that does not verify).
+    ok(&s.run(&["counter", "open", "IN3410000260", "OPD-1"]));
+    let o = s.run(&["counter", "scan", "{\"name\":\"no ABHA\"}"]);
+    assert_eq!(code(&o), Some(12), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not an ABHA card's code"), "{}", stderr(&o));
+
     // 141: standard output closed early, as for any Unix tool (SIGPIPE).
     let many = s.fixtures(120, 4);
     let mut a = vec!["records", "import"];

@@ -421,6 +421,16 @@ class Sandbox:
         """An artefact as the consent manager sees it (revokes included)."""
         return self._request("GET", f"/admin/consent/artefacts/{artefact_id}")
 
+    # Scan & Share's hooks.
+
+    def applied(self, route: str) -> int:
+        """How many requests the sandbox applied on `route` (`/admin/stats`' `applied`)."""
+        return self.stats()["applied"].get(route, 0)
+
+    def link_tokens(self) -> list:
+        """The link-token requests counters made, in the order applied."""
+        return self._request("GET", "/admin/share/link-tokens")
+
 
 @pytest.fixture
 def sandbox():

@@ -310,6 +310,7 @@ def test_a_backbone_configs_defaults_are_the_presets_and_plain_http_is_for_this_
         hiecm_url=f"{url}/api/hiecm",
         phr_url=url,
         consent_keys_path="/gateway/v3/certs",
+        qr_issuer_path="/qr/v1",
         client_id=SANDBOX_CLIENT_ID,
         client_secret=hl.ClientSecret(SANDBOX_CLIENT_SECRET),
         cm_id="sbx",

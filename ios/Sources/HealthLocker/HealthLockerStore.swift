@@ -7,13 +7,14 @@ import Foundation
 ///
 /// A thin facade over the generated bindings (``Locker``), shaped like them: a client per domain,
 /// each method one delegation: ``profiles``, ``records``, ``attachments``, ``enrolment``,
-/// ``outbox``, ``consent``. What it adds: file `URL`s instead of path strings, chunked helpers for
+/// ``outbox``, ``consent``, ``share``, ``counter``. What it adds: file `URL`s instead of path strings, chunked helpers for
 /// attachments, and keys from a ``KeyProvider``. Everything it does is a call into the Rust core;
 /// failures are ``LockerError`` (`.WrongKey`, `.Corrupt`, `.Duplicate`, `.Tampered`, …), whose
 /// messages never carry personal data, or ``KeyProviderError``.
 ///
 /// Local calls are plain and blocking: make them off the main thread, on a queue of your own.
-/// Network work (ABHA enrolment, the outbox's drain, consent's refresh) is `async`; a
+/// Network work (ABHA enrolment, the outbox's drain, consent's refresh, the QR key's certificate,
+/// the counter's trust list) is `async`; a
 /// ``Backbone`` (one per app, e.g.
 /// `Backbone(config: backbonePreset(preset: .abdmSandbox, clientId: id, clientSecret: ClientSecret(secret: s)))`)
 /// says where ABDM's backbone is and who the app is to it. Safe to share between threads: calls
@@ -43,6 +44,12 @@ public final class HealthLockerStore: Sendable {
     public let outbox: HealthLockerOutbox
     /// The citizen's consent: who may see which records, decided here, enforced here, online or not.
     public let consent: HealthLockerConsent
+    /// Scan & Share, the patient's side: a counter's code scanned, the profile sent, the token
+    /// back; their signed code.
+    public let share: HealthLockerShare
+    /// This device as a hospital's OPD counter: patients registered from the codes they show,
+    /// tokens given, offline.
+    public let counter: HealthLockerCounter
 
     private init(_ locker: Locker) {
         self.locker = locker
@@ -52,6 +59,8 @@ public final class HealthLockerStore: Sendable {
         enrolment = HealthLockerEnrolment(locker.enrolment())
         outbox = HealthLockerOutbox(locker.outbox())
         consent = HealthLockerConsent(locker.consent())
+        share = HealthLockerShare(locker.share())
+        counter = HealthLockerCounter(locker.counter())
     }
 
     /// Releases the store (its lock file) as soon as the last reference to it goes, not at some
@@ -632,6 +641,136 @@ public final class HealthLockerConsent: Sendable {
     /// The citizen's auto-approval setting for `patient`, if they ever made one.
     public func autoApproval(patient: String) throws -> AutoApproval? {
         try consents.autoApproval(patient: patient)
+    }
+}
+
+// MARK: - Scan & Share
+
+/// Scan & Share, the patient's side: `store.share`.
+///
+/// ``scan(profileId:facilityCode:phrUrl:)`` a counter's code and the profile goes to its facility
+/// through `store.outbox.drain(backbone:)`: at once when online, or when the network is back
+/// within five minutes (else it is dropped and ``notice(_:)`` says so). The facility's token comes
+/// back with the drain, or later with ``refresh(backbone:)``; a rescan while the token holds is
+/// that share again, and sends nothing. ``signedQr(profileId:)`` is the patient's own code, which a
+/// counter checks with no network, once ``certifyQrKey(backbone:patient:)`` has had this device's
+/// key certified. Shares name profiles and facilities by id; their contact and code print nothing
+/// personal.
+public final class HealthLockerShare: Sendable {
+    private let shares: Shares
+
+    init(_ shares: Shares) {
+        self.shares = shares
+    }
+
+    /// Shares `profileId` (it needs its ABHA address) with the counter whose code was scanned
+    /// (`facilityCode`: its link or JSON). `phrUrl` is the PHR host configured
+    /// (`BackboneConfig.phrUrl`), so that deployment's links are read too. A bad code throws
+    /// `LockerError.QrRefused` with its `code`.
+    @discardableResult
+    public func scan(profileId: String, facilityCode: String, phrUrl: String? = nil) throws -> Share {
+        try shares.scan(profileId: profileId, facilityCode: facilityCode, phrUrl: phrUrl)
+    }
+
+    /// Shares, newest first, of one profile or all.
+    public func list(profileId: String? = nil) throws -> [Share] {
+        try shares.list(profileId: profileId)
+    }
+
+    public func get(id: String) throws -> Share {
+        try shares.get(id: id)
+    }
+
+    /// What the patient is told of `share` (dropped, refused), when there is something to tell.
+    public func notice(_ share: Share) -> String? {
+        shareNotice(share: share)
+    }
+
+    /// Keeps what a counter is told of `profileId` besides its ABHA details (mobile, address).
+    public func setContact(profileId: String, contact: ShareContact) throws {
+        try shares.setContact(profileId: profileId, contact: contact)
+    }
+
+    public func contact(profileId: String) throws -> ShareContact {
+        try shares.contact(profileId: profileId)
+    }
+
+    /// Reads the tokens of shares sent and not yet answered; returns how many changed.
+    @discardableResult
+    public func refresh(backbone: Backbone) async throws -> UInt32 {
+        try await shares.refresh(backbone: backbone)
+    }
+
+    /// Has the issuer certify this device's QR key, as `patient` (signed in with
+    /// `store.consent.signIn`); nothing is asked while the certificate kept has more than a week
+    /// left.
+    @discardableResult
+    public func certifyQrKey(backbone: Backbone, patient: String) async throws -> QrCertification {
+        try await shares.certifyQrKey(backbone: backbone, patient: patient)
+    }
+
+    /// `profileId`'s signed code, made now with no network (after ``certifyQrKey(backbone:patient:)``).
+    public func signedQr(profileId: String) throws -> SignedQr {
+        try shares.signedQr(profileId: profileId)
+    }
+}
+
+/// This device as a hospital's OPD counter: `store.counter`.
+///
+/// ``open(hipId:counterId:)`` makes it one facility's counter. ``scan(code:cmId:)`` registers the
+/// patient whose code was shown and gives their token, with no network: a signed locker code is
+/// checked against the issuers' trust list kept (``refreshTrust(backbone:)``, online, before going
+/// offline), an ABHA card's or the PHR app's code is taken unverified. A bad code throws
+/// `LockerError.QrRefused` with its `code`; what the facility must hear waits in `store.outbox`.
+public final class HealthLockerCounter: Sendable {
+    private let counter: Counter
+
+    init(_ counter: Counter) {
+        self.counter = counter
+    }
+
+    /// Makes this device the counter `counterId` of facility `hipId`.
+    @discardableResult
+    public func `open`(hipId: String, counterId: String) throws -> CounterDesk {
+        try counter.open(hipId: hipId, counterId: counterId)
+    }
+
+    /// The counter this device is, once opened.
+    public func desk() throws -> CounterDesk? {
+        try counter.desk()
+    }
+
+    /// The link this counter's own code shows, on the PHR host `phrUrl`.
+    public func link(phrUrl: String) throws -> String {
+        try counter.link(phrUrl: phrUrl)
+    }
+
+    /// Registers the patient whose `code` was scanned and gives their token; `cmId`
+    /// (`BackboneConfig.cmId`) completes a number-only ABHA code's address. Before any trust list, a
+    /// signed code throws `LockerError.WrongStep` (`no-trust-list`).
+    public func scan(code: String, cmId: String) throws -> CounterVisit {
+        try counter.scan(code: code, cmId: cmId)
+    }
+
+    /// Tokens given on `day` (days since 1970-01-01 in India; today when nil), in order.
+    public func tokens(day: Int64? = nil) throws -> [CounterToken] {
+        try counter.tokens(day: day)
+    }
+
+    public func patient(id: String) throws -> CounterPatient {
+        try counter.patient(id: id)
+    }
+
+    /// The version of the issuers' trust list kept, if any.
+    public func trustVersion() throws -> UInt64? {
+        try counter.trustVersion()
+    }
+
+    /// Fetches the issuers' trust list (kept unless older than the one kept); returns the version
+    /// kept.
+    @discardableResult
+    public func refreshTrust(backbone: Backbone) async throws -> UInt64 {
+        try await counter.refreshTrust(backbone: backbone)
     }
 }
 

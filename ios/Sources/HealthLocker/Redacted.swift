@@ -1,7 +1,8 @@
 // Records print no personal data: a log line, `print`, `dump` or a debugger's summary of a
-// profile, an enrolment or a consent shows its ids and states, never a name, a birth date, an
-// ABHA number or address, or a health record. The core's `Debug` and the Kotlin and Python bindings (bindings/redact-records) do
-// the same.
+// profile, an enrolment, a consent or a counter's patient shows its ids and states, never a name,
+// a birth date, an ABHA number or address, a phone number, a signed code's text, or a health
+// record. The core's `Debug` and the Kotlin and Python bindings (bindings/redact-records) do the
+// same.
 
 import Foundation
 
@@ -94,6 +95,9 @@ extension ReleasedRecord: CustomStringConvertible, CustomDebugStringConvertible,
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["id": id, "artefact": artefact]) }
 }
+
+// Scan & Share: a contact is a phone number and an address; a counter's patient is a person; a
+// signed code's text encodes its holder's name and numbers.
 
 extension ShareContact: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String { redacted("ShareContact", [:]) }

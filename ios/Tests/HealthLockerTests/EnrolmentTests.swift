@@ -335,7 +335,8 @@ final class EnrolmentTests: StoreTestCase {
             preset,
             BackboneConfig(
                 gatewayUrl: url, abhaUrl: "\(url)/abha/api", hiecmUrl: "\(url)/api/hiecm", phrUrl: url,
-                consentKeysPath: "/gateway/v3/certs", clientId: sandboxClientId, clientSecret: secret, cmId: "sbx"
+                consentKeysPath: "/gateway/v3/certs", qrIssuerPath: "/qr/v1", clientId: sandboxClientId,
+                clientSecret: secret, cmId: "sbx"
             )
         )
         assertSameSettings(backbone.config(), preset)
@@ -503,6 +504,7 @@ final class EnrolmentTests: StoreTestCase {
         XCTAssertEqual(a.hiecmUrl, b.hiecmUrl, "hiecmUrl", file: file, line: line)
         XCTAssertEqual(a.phrUrl, b.phrUrl, "phrUrl", file: file, line: line)
         XCTAssertEqual(a.consentKeysPath, b.consentKeysPath, "consentKeysPath", file: file, line: line)
+        XCTAssertEqual(a.qrIssuerPath, b.qrIssuerPath, "qrIssuerPath", file: file, line: line)
         XCTAssertEqual(a.clientId, b.clientId, "clientId", file: file, line: line)
         XCTAssertEqual(a.cmId, b.cmId, "cmId", file: file, line: line)
         XCTAssertEqual(a.connectTimeoutMs, b.connectTimeoutMs, "connectTimeoutMs", file: file, line: line)

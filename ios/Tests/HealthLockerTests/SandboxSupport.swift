@@ -40,6 +40,8 @@ struct SandboxStats: Decodable {
     let consentApprovals: Int
     let consentDenials: Int
     let consentRevokes: Int
+    /// Requests applied, by route (`/api/hiecm/patient-share/v3/share`, …).
+    let applied: [String: Int]
 }
 
 /// The sandbox backbone: a process of our own (macOS), or one named by HEALTHLOCKER_SANDBOX_URL.
@@ -157,6 +159,17 @@ final class Sandbox {
     /// An artefact as the consent manager sees it (revokes included).
     func consentArtefact(_ id: String) async throws -> [String: Any] {
         try object(try await request("GET", "/admin/consent/artefacts/\(id)"))
+    }
+
+    // Scan & Share's hooks.
+
+    /// The link-token requests counters made, in the order applied (`hipId`, `abhaAddress`, …).
+    func linkTokens() async throws -> [[String: Any]] {
+        let data = try await request("GET", "/admin/share/link-tokens")
+        guard let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw NoSandbox(description: "not a JSON array: \(String(decoding: data, as: UTF8.self))")
+        }
+        return list
     }
 
     private func object(_ data: Data) throws -> [String: Any] {

@@ -10,12 +10,13 @@ import kotlinx.coroutines.withContext
  * healthlocker for Kotlin: one encrypted store of a family's health records, usable with no network.
  *
  * A thin facade over the generated bindings ([Locker]), shaped like them: a client per domain, each method one
- * delegation: [profiles], [records], [attachments], [enrolment], [outbox], [consent]. What it adds: Kotlin types
- * ([File], [InputStream], [Sequence]), [Closeable], and keys from a [KeyProvider]. Everything it does is a call into
- * the Rust core; failures are [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`, `Tampered`, …) whose
- * messages never carry personal data. Local calls are plain and quick enough to make from a background thread or
- * `Dispatchers.IO`; network work (ABHA enrolment, the outbox's drain, consent's refresh) is `suspend` and moves itself
- * off the caller's thread, so it may be called from the main thread. A [Backbone] (one per app, e.g.
+ * delegation: [profiles], [records], [attachments], [enrolment], [outbox], [consent], [share], [counter]. What it
+ * adds: Kotlin types ([File], [InputStream], [Sequence]), [Closeable], and keys from a [KeyProvider]. Everything it
+ * does is a call into the Rust core; failures are [LockerException] subclasses (`WrongKey`, `Corrupt`, `Duplicate`,
+ * `Tampered`, `QrRefused`, …) whose messages never carry personal data. Local calls are plain and quick enough to make
+ * from a background thread or `Dispatchers.IO`; network work (ABHA enrolment, the outbox's drain, consent's refresh,
+ * the QR key's certificate, the counter's trust list) is `suspend` and moves itself off the caller's thread, so it may
+ * be called from the main thread. A [Backbone] (one per app, e.g.
  * `Backbone(backbonePreset(Preset.AbdmSandbox, clientId, ClientSecret(secret)))`) says where ABDM's backbone is and
  * who the app is to it.
  *
@@ -63,6 +64,12 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
 
     /** The citizen's consent: who may see which records, decided here, enforced here, online or not. */
     val consent = HealthLockerConsent(locker.consent())
+
+    /** Scan & Share, the patient's side: a counter's code scanned, the profile sent, the token back; their own code. */
+    val share = HealthLockerShare(locker.share())
+
+    /** This device as a hospital's OPD counter: patients registered from the codes they show, tokens given, offline. */
+    val counter = HealthLockerCounter(locker.counter())
 
     // Integrity and keys.
 
@@ -406,6 +413,88 @@ class HealthLockerConsent internal constructor(private val consents: Consents) {
 
     /** The citizen's auto-approval setting for [patient], if they ever made one. */
     fun autoApproval(patient: String): AutoApproval? = consents.autoApproval(patient)
+}
+
+/**
+ * Scan & Share, the patient's side: `locker.share`.
+ *
+ * [scan] a counter's code and the profile goes to its facility through `locker.outbox.drain`: at once when online, or
+ * when the network is back within five minutes (else it is dropped and [notice] says so). The facility's token comes
+ * back with the drain, or later with [refresh]; a rescan while the token holds is that share again, and sends nothing.
+ * [signedQr] is the patient's own code, which a counter checks with no network, once [certifyQrKey] has had this
+ * device's key certified. Shares name profiles and facilities by id; their contact and code print nothing personal.
+ */
+class HealthLockerShare internal constructor(private val shares: Shares) {
+    /**
+     * Shares [profileId] (it needs its ABHA address) with the counter whose code was scanned ([facilityCode]: its link
+     * or JSON). [phrUrl] is the PHR host configured ([BackboneConfig.phrUrl]), so that deployment's links are read too.
+     * A bad code raises [LockerException.QrRefused] with its `code`.
+     */
+    fun scan(profileId: String, facilityCode: String, phrUrl: String? = null): Share =
+        shares.scan(profileId, facilityCode, phrUrl)
+
+    /** Shares, newest first, of one profile or all. */
+    fun list(profileId: String? = null): List<Share> = shares.list(profileId)
+
+    fun get(id: String): Share = shares.get(id)
+
+    /** What the patient is told of [share] (dropped, refused), when there is something to tell. */
+    fun notice(share: Share): String? = shareNotice(share)
+
+    /** Keeps what a counter is told of [profileId] besides its ABHA details (mobile, address). */
+    fun setContact(profileId: String, contact: ShareContact) = shares.setContact(profileId, contact)
+
+    fun contact(profileId: String): ShareContact = shares.contact(profileId)
+
+    /** Reads the tokens of shares sent and not yet answered; returns how many changed. */
+    suspend fun refresh(backbone: Backbone): Int = network { shares.refresh(backbone) }.toInt()
+
+    /**
+     * Has the issuer certify this device's QR key, as [patient] (signed in with `locker.consent.signIn`); nothing is
+     * asked while the certificate kept has more than a week left.
+     */
+    suspend fun certifyQrKey(backbone: Backbone, patient: String): QrCertification =
+        network { shares.certifyQrKey(backbone, patient) }
+
+    /** [profileId]'s signed code, made now with no network (after [certifyQrKey]). */
+    fun signedQr(profileId: String): SignedQr = shares.signedQr(profileId)
+}
+
+/**
+ * This device as a hospital's OPD counter: `locker.counter`.
+ *
+ * [open] makes it one facility's counter. [scan] registers the patient whose code was shown and gives their token, with
+ * no network: a signed locker code is checked against the issuers' trust list kept ([refreshTrust], online, before
+ * going offline), an ABHA card's or the PHR app's code is taken unverified. A bad code raises
+ * [LockerException.QrRefused] with its `code`; what the facility must hear waits in `locker.outbox`.
+ */
+class HealthLockerCounter internal constructor(private val counter: Counter) {
+    /** Makes this device the counter [counterId] of facility [hipId]. */
+    fun open(hipId: String, counterId: String): CounterDesk = counter.open(hipId, counterId)
+
+    /** The counter this device is, once opened. */
+    fun desk(): CounterDesk? = counter.desk()
+
+    /** The link this counter's own code shows, on the PHR host [phrUrl]. */
+    fun link(phrUrl: String): String = counter.link(phrUrl)
+
+    /**
+     * Registers the patient whose [code] was scanned and gives their token; [cmId] ([BackboneConfig.cmId]) completes a
+     * number-only ABHA code's address. Before any trust list, a signed code raises [LockerException.WrongStep]
+     * (`no-trust-list`).
+     */
+    fun scan(code: String, cmId: String): CounterVisit = counter.scan(code, cmId)
+
+    /** Tokens given on [day] (days since 1970-01-01 in India; today when absent), in order. */
+    fun tokens(day: Long? = null): List<CounterToken> = counter.tokens(day)
+
+    fun patient(id: String): CounterPatient = counter.patient(id)
+
+    /** The version of the issuers' trust list kept, if any. */
+    fun trustVersion(): Long? = counter.trustVersion()?.toLong()
+
+    /** Fetches the issuers' trust list (kept unless older than the one kept); returns the version kept. */
+    suspend fun refreshTrust(backbone: Backbone): Long = network { counter.refreshTrust(backbone) }.toLong()
 }
 
 private const val CHUNK = 256 * 1024

@@ -102,6 +102,17 @@ internal class Sandbox private constructor(private val process: Process, val url
     /** An artefact's status as the consent manager sees it (`GRANTED`, `REVOKED`, `EXPIRED`). */
     fun consentArtefactStatus(id: String): String = text(request("GET", "/admin/consent/artefacts/$id"), "status")
 
+    // Scan & Share's hooks.
+
+    /** How many requests the sandbox applied on [route] (`/admin/stats`' `applied`). */
+    fun applied(route: String): Long =
+        Regex(""""${Regex.escape(route)}"\s*:\s*(\d+)""").find(request("GET", "/admin/stats"))?.groupValues?.get(1)?.toLong() ?: 0
+
+    /** The link-token requests counters made, in the order applied: (`hipId`, `abhaAddress`) of each. */
+    fun linkTokens(): List<Pair<String, String>> =
+        Regex("""\{[^{}]*\}""").findAll(request("GET", "/admin/share/link-tokens"))
+            .map { text(it.value, "hipId") to text(it.value, "abhaAddress") }.toList()
+
     /** The first string value of [name] in a JSON [body] (the admin answers have it once, at the top). */
     private fun text(body: String, name: String): String =
         assertNotNull(Regex(""""$name"\s*:\s*"([^"]*)"""").find(body), body).groupValues[1]
