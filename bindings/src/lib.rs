@@ -21,6 +21,7 @@ mod identifiers;
 mod locker;
 mod outbox;
 mod profiles;
+mod qr_images;
 mod records;
 mod share;
 mod share_types;
@@ -38,6 +39,7 @@ pub use identifiers::{
 pub use locker::{Locker, generate_key};
 pub use outbox::Outbox;
 pub use profiles::Profiles;
+pub use qr_images::{qr_decode_frame, qr_decode_image, qr_decode_rgba, qr_png, qr_svg};
 pub use records::Records;
 pub use share::{Counter, Shares, share_notice};
 

@@ -42,7 +42,8 @@ struct Kept {
 }
 
 fn kept(conn: &Connection) -> Result<Option<Kept>> {
-    let row: Option<(Zeroizing<Vec<u8>>, Option<Vec<u8>>)> = conn
+    type Row = (Zeroizing<Vec<u8>>, Option<Vec<u8>>);
+    let row: Option<Row> = conn
         .query_row("SELECT pkcs8, certificate FROM qr_device_key WHERE id = 1", [], |r| {
             Ok((Zeroizing::new(r.get(0)?), r.get(1)?))
         })

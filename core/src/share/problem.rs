@@ -33,6 +33,12 @@ pub enum QrProblem {
     BadAbhaNumber,
     /// An ABHA address that breaks the (lenient) rule for existing addresses.
     BadAbhaAddress,
+    /// A picture was read, but holds no QR code that could be decoded.
+    NoCodeInImage,
+    /// A picture that is not a PNG or JPEG, is damaged, or whose sizes do not match its bytes.
+    ImageUnreadable,
+    /// A picture with more pixels than any camera gives.
+    ImageTooLarge,
 }
 
 impl QrProblem {
@@ -52,6 +58,9 @@ impl QrProblem {
             QrProblem::MissingAbha => "missing-abha",
             QrProblem::BadAbhaNumber => "bad-abha-number",
             QrProblem::BadAbhaAddress => "bad-abha-address",
+            QrProblem::NoCodeInImage => "no-code",
+            QrProblem::ImageUnreadable => "image-unreadable",
+            QrProblem::ImageTooLarge => "image-too-large",
         }
     }
 }
@@ -72,8 +81,22 @@ impl fmt::Display for QrProblem {
             QrProblem::MissingAbha => "the ABHA code holds neither an ABHA number nor an ABHA address",
             QrProblem::BadAbhaNumber => "the ABHA number in the code is not 14 digits",
             QrProblem::BadAbhaAddress => "the ABHA address in the code is not a valid address",
+            QrProblem::NoCodeInImage => "no QR code could be read in the picture",
+            QrProblem::ImageUnreadable => "the picture could not be read (a PNG or JPEG photo, or a camera frame)",
+            QrProblem::ImageTooLarge => "the picture is larger than any camera gives",
         })
     }
 }
 
 impl std::error::Error for QrProblem {}
+
+impl From<super::decode::DecodeError> for QrProblem {
+    fn from(e: super::decode::DecodeError) -> Self {
+        use super::decode::DecodeError as D;
+        match e {
+            D::NoCode => QrProblem::NoCodeInImage,
+            D::Unreadable => QrProblem::ImageUnreadable,
+            D::TooLarge => QrProblem::ImageTooLarge,
+        }
+    }
+}

@@ -120,6 +120,7 @@ pub(crate) fn verify_es256(key: &PublicKey, message: &[u8], signature: &[u8]) ->
 /// The keys under which `signature` could be an ES256 signature of `message`: ECDSA public-key
 /// recovery (p256) with recovery ids 0 and 1, each candidate then verified with ring. Ids 2 and
 /// 3 (an `r` reduced mod n) occur with probability about 2⁻¹²⁸ and are not tried.
+#[cfg(test)]
 pub(crate) fn recover_keys(message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> Vec<PublicKey> {
     candidates(message, signature).collect()
 }

@@ -224,6 +224,22 @@ class ShareTest {
             assertTrue(kept in printed, "ids, tokens and kinds still print: $printed")
         }
     }
+
+    @Test fun `a code drawn as PNG is read back from the image and from a camera frame with a row stride`() {
+        val text = FACILITY_QR
+        val png = qrPng(text, 4u)
+        assertEquals(listOf(text), qrDecodeImage(png))
+        val image = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
+        val (width, height) = image.width to image.height
+        val stride = width + 32
+        val plane = ByteArray(stride * height)
+        for (y in 0 until height) for (x in 0 until width) {
+            plane[y * stride + x] = (image.getRGB(x, y) and 0xff).toByte()
+        }
+        assertEquals(listOf(text), qrDecodeFrame(plane, width.toUInt(), height.toUInt(), stride.toUInt()))
+        val none = assertFailsWith<LockerException.QrRefused> { qrDecodeImage(byteArrayOf(1, 2, 3)) }
+        assertEquals("image-unreadable", none.code)
+    }
 }
 
 private const val OWNER = "Lakshmi Narayanan"
