@@ -42,6 +42,26 @@ pub enum QrProblem {
 }
 
 impl QrProblem {
+    /// Every problem, in declaration order.
+    pub const ALL: [QrProblem; 16] = [
+        QrProblem::Empty,
+        QrProblem::TooLong,
+        QrProblem::NotFacilityQr,
+        QrProblem::UnknownHost,
+        QrProblem::NotShareProfile,
+        QrProblem::MissingHipId,
+        QrProblem::BadHipId,
+        QrProblem::MissingCounterId,
+        QrProblem::BadCounterId,
+        QrProblem::NotAbhaQr,
+        QrProblem::MissingAbha,
+        QrProblem::BadAbhaNumber,
+        QrProblem::BadAbhaAddress,
+        QrProblem::NoCodeInImage,
+        QrProblem::ImageUnreadable,
+        QrProblem::ImageTooLarge,
+    ];
+
     /// A stable code, for scripts and the bindings.
     pub fn code(self) -> &'static str {
         match self {
