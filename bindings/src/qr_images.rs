@@ -1,5 +1,5 @@
-//! QR images for the shells: codes read from a gallery photo or a camera frame, and drawn as PNG
-//! or SVG. A picture that holds no code, or cannot be read, is `QrRefused` with its code
+//! QR images for the shells: codes read from a camera frame, a decoded photo or a PNG, and drawn
+//! as PNG or SVG. A picture that holds no code, or cannot be read, is `QrRefused` with its code
 //! (`no-code`, `image-unreadable`, `image-too-large`).
 
 use crate::error::{LockerError, run};
@@ -13,7 +13,9 @@ fn drawn<T>(made: Result<T, render::RenderError>) -> locker_core::Result<T> {
     made.map_err(|e| locker_core::Error::InvalidInput(e.to_string()))
 }
 
-/// Every QR code's text in a photo (PNG or JPEG bytes, as a gallery gives them).
+/// Every QR code's text in a PNG (a screenshot, a code drawn here). A gallery photo in another
+/// format (JPEG, HEIC) is decoded by the platform (`BitmapFactory`, `CGImageSource`) and handed
+/// over with [`qr_decode_rgba`].
 #[uniffi::export]
 pub fn qr_decode_image(bytes: Vec<u8>) -> Result<Vec<String>, LockerError> {
     run(|| read(decode::decode_image(&bytes)))

@@ -17,6 +17,12 @@ SIGNED_LIKE = "HL1:" + ("6BFOXN%TSMAHN-H3O4:PK.VAV8VE$CA7+H5GS0ZI 3W6KB9J*0X/3YW
 FACILITY = "https://phrsbx.abdm.gov.in/share-profile?hip-id=IN3410000260&counter-id=OPD-1"
 
 
+def photo_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(out, "JPEG")
+    return out.getvalue()
+
+
 def grey(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("L"))
 
@@ -40,9 +46,12 @@ def test_camera_frames_with_a_row_stride_and_rgba_frames_are_read():
     assert hl.qr_decode_frame(plane.tobytes(), width, height, stride) == [SIGNED_LIKE]
     rgba = np.dstack([pixels, pixels, pixels, np.full_like(pixels, 255)])
     assert hl.qr_decode_rgba(rgba.tobytes(), width, height, width * 4) == [SIGNED_LIKE]
+    # A gallery photo: the platform decodes the JPEG and hands over its pixels.
     photo = io.BytesIO()
     Image.fromarray(pixels).rotate(17, expand=True, fillcolor=255).save(photo, "JPEG", quality=60)
-    assert hl.qr_decode_image(photo.getvalue()) == [SIGNED_LIKE]
+    decoded = Image.open(io.BytesIO(photo.getvalue())).convert("RGBA")
+    assert hl.qr_decode_rgba(decoded.tobytes(), decoded.width, decoded.height, decoded.width * 4) == [SIGNED_LIKE]
+    assert hl.qr_decode_image(hl.qr_png(SIGNED_LIKE, 3)) == [SIGNED_LIKE]
 
 
 def test_pictures_without_a_code_and_bytes_that_are_no_picture_are_refused_with_a_reason():
@@ -54,6 +63,9 @@ def test_pictures_without_a_code_and_bytes_that_are_no_picture_are_refused_with_
     with pytest.raises(hl.LockerError.QrRefused) as garbage:
         hl.qr_decode_image(b"\x89PNG not really")
     assert garbage.value.code == "image-unreadable"
+    with pytest.raises(hl.LockerError.QrRefused) as jpeg:
+        hl.qr_decode_image(photo_bytes())
+    assert jpeg.value.code == "image-unreadable", "a JPEG is the platform's to decode"
     with pytest.raises(hl.LockerError.QrRefused) as short:
         hl.qr_decode_frame(b"\x00" * 10, 100, 100, 100)
     assert short.value.code == "image-unreadable"

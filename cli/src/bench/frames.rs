@@ -146,7 +146,7 @@ pub fn generate(dir: &Path, seed: u64) -> std::io::Result<Vec<Frame>> {
 /// Reads a frame file back to luma, as a phone's gallery would hand it over.
 pub fn load(path: &Path) -> std::io::Result<Luma> {
     let bytes = std::fs::read(path)?;
-    locker_core::share::decode::load_image(&bytes).map_err(std::io::Error::other)
+    crate::share::picture(&bytes).map_err(std::io::Error::other)
 }
 
 fn draw(qr: &Qr, s: Spoil, rng: &mut Rng) -> Vec<u8> {

@@ -10,6 +10,7 @@ use crate::store::Context;
 use crate::{CliResult, Failure};
 use args::{CounterArgs, CounterCmd, ShareArgs, ShareCmd};
 use locker_core::Locker;
+use locker_core::share::frame::Luma;
 use locker_core::share::{CounterVisit, FacilityQr, Share, ShareContact, ShareStatus};
 use serde_json::json;
 
@@ -25,16 +26,24 @@ pub(crate) fn profile_id(locker: &Locker, named: Option<String>) -> CliResult<St
     }
 }
 
+/// A picture file (PNG, JPEG, …) as grey pixels: on a phone the platform decodes photos and
+/// hands frames over; here the image crate does.
+pub fn picture(bytes: &[u8]) -> Result<Luma, String> {
+    let grey = image::load_from_memory(bytes).map_err(|e| e.to_string())?.into_luma8();
+    let (w, h) = grey.dimensions();
+    Luma::new(w as usize, h as usize, grey.into_raw()).map_err(|e| e.to_string())
+}
+
 /// The text of a code given as text or as an image file of it.
 pub fn code_text(code: &str) -> CliResult<String> {
     let path = std::path::Path::new(code);
     if !path.is_file() {
         return Ok(code.to_string());
     }
-    let bytes = std::fs::read(path)?;
-    let found = locker_core::share::decode::decode_image(&bytes)
-        .map_err(|e| Failure::with_code(crate::exit::QR_REFUSED, format!("{}: {e}", path.display())))?;
-    found.into_iter().next().ok_or_else(|| Failure::with_code(crate::exit::QR_REFUSED, "no QR code in the image"))
+    let refused = |why: String| Failure::with_code(crate::exit::QR_REFUSED, format!("{}: {why}", path.display()));
+    let luma = picture(&std::fs::read(path)?).map_err(refused)?;
+    let found = locker_core::share::decode::decode_luma(&luma).map_err(|e| refused(e.to_string()))?;
+    found.into_iter().next().ok_or_else(|| refused("no QR code in the image".into()))
 }
 
 fn share_json(s: &Share) -> serde_json::Value {

@@ -1,5 +1,5 @@
-//! Reading QR codes from what a phone sees: a camera frame (a luma plane, or RGBA) and a photo
-//! from the gallery (PNG or JPEG bytes). Owns the order of passes over a picture and the bound on
+//! Reading QR codes from what a phone sees: a camera frame (a luma plane, or RGBA), a PNG, and a
+//! gallery photo once the platform has decoded it to a frame. Owns the order of passes over a picture and the bound on
 //! its size; never interprets the texts it finds (`facility_qr.rs`, `abha_card.rs` and the signed
 //! QR do) and never puts them in an error.
 //!
@@ -9,8 +9,9 @@
 //! through the same passes 130 at about 17 ms; zxing-cpp 2.3.0, the reference, 131 at about
 //! 1.3 ms. rxing alone, with no retry pass, reads 98: it misses every washed-out code and most
 //! 1.5 px modules. In a stripped, size-optimised, fat-LTO test binary rxing (QR, multi-code,
-//! encoding_rs, which its character sets require) costs 369 KB and rqrr 184 KB; the image
-//! crate's PNG and JPEG decoders, for photos only, 313 KB.
+//! encoding_rs, which its character sets require; the multi-code reader left out since) costs 369 KB and rqrr 184 KB. Photos are
+//! decoded by the platform (JPEG, HEIC, EXIF rotation): the image crate's JPEG decoder took
+//! 180 KB of the library (docs/decisions.md D26); PNG, whose encoder is linked anyway, is read here.
 
 use super::frame::{Luma, MAX_PIXELS};
 use std::io::Cursor;
@@ -21,7 +22,7 @@ pub enum DecodeError {
     /// The picture was read, but holds no QR code that could be decoded.
     #[error("no QR code found")]
     NoCode,
-    /// Not a PNG or JPEG, damaged, or a frame whose sizes do not match its bytes.
+    /// Not a PNG, damaged, or a frame whose sizes do not match its bytes.
     #[error("the image could not be read")]
     Unreadable,
     /// More pixels than a picture may have (`frame::MAX_PIXELS`).
@@ -45,7 +46,9 @@ impl DecodeError {
 /// and the passes cost in proportion to the pixels.
 pub const WORK_PIXELS: usize = 1_500_000;
 
-/// The QR texts in a PNG or JPEG photo (a gallery image or a screenshot).
+/// The QR texts in a PNG (a screenshot, or a code this library drew). Photos in other formats
+/// (JPEG, HEIC) are decoded by the platform, which does it in hardware and knows the formats the
+/// camera writes, and handed over as a frame ([`decode_rgba`]).
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<String>, DecodeError> {
     decode_luma(&load_image(bytes)?)
 }
@@ -67,39 +70,44 @@ pub fn decode_luma(luma: &Luma) -> Result<Vec<String>, DecodeError> {
     if found.is_empty() { Err(DecodeError::NoCode) } else { Ok(found) }
 }
 
-/// A PNG or JPEG as a grey picture, refused before decoding when its header names more than
-/// `MAX_PIXELS`.
+/// A PNG as a grey picture, refused from its header alone when it names more than `MAX_PIXELS`.
 pub fn load_image(bytes: &[u8]) -> Result<Luma, DecodeError> {
-    let mut reader =
-        image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DecodeError::Unreadable)?;
-    // Only the header is read here: the limits below apply to the decoding.
-    reader.no_limits();
-    let format = reader.format().ok_or(DecodeError::Unreadable)?;
-    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
-        return Err(DecodeError::Unreadable);
-    }
-    let (w, h) = reader.into_dimensions().map_err(refusal)?;
-    if (w as usize).saturating_mul(h as usize) > MAX_PIXELS {
+    use png::{ColorType, Transformations};
+    // 16-bit RGBA is the most a pixel decodes to before it is made grey.
+    let limits = png::Limits { bytes: MAX_PIXELS * 8 };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(refusal)?;
+    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
+    if w.saturating_mul(h) > MAX_PIXELS {
         return Err(DecodeError::TooLarge);
     }
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(w);
-    limits.max_image_height = Some(h);
-    // RGBA at 16 bits a channel is the largest a PNG decodes to.
-    limits.max_alloc = Some(MAX_PIXELS as u64 * 8);
-    reader.limits(limits);
-    let img = reader.decode().map_err(refusal)?;
-    let grey = img.into_luma8();
-    let (w, h) = grey.dimensions();
-    Luma::new(w as usize, h as usize, grey.into_raw())
+    let mut buf = vec![0; reader.output_buffer_size().ok_or(DecodeError::TooLarge)?];
+    let frame = reader.next_frame(&mut buf).map_err(refusal)?;
+    let channels = match frame.color_type {
+        ColorType::Grayscale => 1,
+        ColorType::GrayscaleAlpha => 2,
+        ColorType::Rgb => 3,
+        ColorType::Rgba => 4,
+        ColorType::Indexed => return Err(DecodeError::Unreadable),
+    };
+    let (width, height, stride) = (frame.width as usize, frame.height as usize, frame.line_size);
+    let mut grey = Vec::with_capacity(width * height);
+    for row in buf.chunks(stride).take(height) {
+        grey.extend(row.chunks(channels).take(width).map(|px| match channels {
+            1 | 2 => px[0],
+            // ITU-R BT.601 luma, in integers.
+            _ => ((u32::from(px[0]) * 299 + u32::from(px[1]) * 587 + u32::from(px[2]) * 114) / 1000) as u8,
+        }));
+    }
+    Luma::new(width, height, grey)
 }
 
-/// A photo past the limits set on its decoding is too large; anything else wrong with it,
+/// A PNG past the limit set on its decoding is too large; anything else wrong with it,
 /// unreadable.
-fn refusal(e: image::ImageError) -> DecodeError {
+fn refusal(e: png::DecodingError) -> DecodeError {
     match e {
-        image::ImageError::Limits(_) => DecodeError::TooLarge,
+        png::DecodingError::LimitsExceeded => DecodeError::TooLarge,
         _ => DecodeError::Unreadable,
     }
 }
@@ -153,22 +161,12 @@ fn dedup(mut texts: Vec<String>) -> Vec<String> {
 /// best three finder patterns, and so reads some codes the other gives up on).
 pub fn detect(luma: &Luma) -> Vec<String> {
     use rxing::Reader;
-    use rxing::multi::MultipleBarcodeReader;
     let (w, h) = (luma.width() as u32, luma.height() as u32);
-    let bitmap = || {
-        let src = rxing::Luma8Source::new_with_slice(luma.pixels(), w, h).expect("a Luma's pixels fill it");
-        rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src))
-    };
+    let Ok(src) = rxing::Luma8Source::new_with_slice(luma.pixels(), w, h) else { return Vec::new() };
+    let mut bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src));
     let hints = rxing::DecodeHints { TryHarder: Some(true), ..Default::default() };
-    let texts: Vec<String> = rxing::multi::qrcode::QRCodeMultiReader::default()
-        .decode_multiple_with_hints(&mut bitmap(), &hints)
-        .map(|found| found.iter().map(|r| r.getText().to_string()).collect())
-        .unwrap_or_default();
-    if !texts.is_empty() {
-        return texts;
-    }
     rxing::qrcode::QRCodeReader
-        .decode_with_hints(&mut bitmap(), &hints)
+        .decode_with_hints(&mut bitmap, &hints)
         .map(|r| vec![r.getText().to_string()])
         .unwrap_or_default()
 }
@@ -249,7 +247,7 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_are_no_photo_are_unreadable_and_a_giant_photo_is_refused_before_decoding() {
+    fn bytes_that_are_no_png_are_unreadable_and_a_giant_one_is_refused_before_decoding() {
         assert_eq!(decode_image(b""), Err(DecodeError::Unreadable));
         assert_eq!(decode_image(b"this is not an image at all"), Err(DecodeError::Unreadable));
         let png = Qr::new(COUNTER).and_then(|q| q.png(4)).expect("drawn");
@@ -266,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_photo_is_downscaled_and_still_read() {
+    fn a_large_photo_handed_over_as_a_frame_is_downscaled_and_still_read() {
         let text = "HL1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK G2EP4J0B3KL6QM5/OA3";
         let code = Qr::new(text).and_then(|q| q.luma(40)).expect("drawn");
         let (w, h) = (3000, 2000);
@@ -274,10 +272,7 @@ mod tests {
         for (y, row) in code.pixels().chunks_exact(code.width()).enumerate() {
             pixels[(300 + y) * w + 900..][..code.width()].copy_from_slice(row);
         }
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-            .encode(&pixels, w as u32, h as u32, image::ExtendedColorType::L8)
-            .expect("encoded");
-        assert_eq!(decode_image(&jpeg), Ok(vec![text.to_string()]));
+        let rgba: Vec<u8> = pixels.iter().flat_map(|&g| [g, g, g, 255]).collect();
+        assert_eq!(decode_rgba(&rgba, w as u32, h as u32, w as u32 * 4), Ok(vec![text.to_string()]));
     }
 }
