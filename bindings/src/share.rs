@@ -5,7 +5,7 @@
 use crate::backbone::Backbone;
 use crate::error::{LockerError, run, run_async};
 use locker_core::share::{
-    CounterDesk, CounterPatient, CounterToken, CounterVisit, FacilityQr, QrCertification, Share, ShareContact, SignedQr,
+    CounterDesk, CounterPatient, CounterToken, CounterVisit, QrCertification, Share, ShareContact, SignedQr,
 };
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ impl Shares {
         facility_code: String,
         phr_url: Option<String>,
     ) -> Result<Share, LockerError> {
-        run(|| self.core.share().scan(&profile_id, &FacilityQr::parse_for(&facility_code, phr_url.as_deref())?))
+        run(|| self.core.share().scan_code(&profile_id, &facility_code, phr_url.as_deref()))
     }
 
     /// Shares, newest first, of one profile or all.

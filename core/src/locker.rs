@@ -103,6 +103,11 @@ impl Locker {
         self.clock.now_ms()
     }
 
+    /// Whole seconds since the epoch on this locker's clock (as signed codes count time).
+    pub(crate) fn now_s(&self) -> u64 {
+        u64::try_from(self.clock.now_ms() / 1000).unwrap_or(0)
+    }
+
     /// The family's profiles.
     pub fn profiles(&self) -> Profiles<'_> {
         Profiles(self)

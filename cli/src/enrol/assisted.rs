@@ -166,7 +166,8 @@ pub async fn handover(locker: &Locker, net: &Net, id: &str, card: Option<&Path>,
     Ok(())
 }
 
-fn now_ms() -> i64 {
+/// Milliseconds since the epoch on this machine's clock.
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

@@ -17,6 +17,7 @@ use locker_core::{Backbone, BackboneConfig, DatabaseKey, Error, Locker, Preset};
 use std::future::Future;
 use std::path::PathBuf;
 
+pub(crate) use assisted::now_ms;
 pub use prompt::Prompt;
 
 pub fn run(ctx: &Context, args: EnrolArgs) -> CliResult {

@@ -5,13 +5,13 @@
 pub mod args;
 pub mod qr;
 
-use crate::enrol::{Net, block_on};
+use crate::enrol::{Net, block_on, now_ms};
 use crate::store::Context;
 use crate::{CliResult, Failure};
 use args::{CounterArgs, CounterCmd, ShareArgs, ShareCmd};
 use locker_core::Locker;
 use locker_core::share::frame::Luma;
-use locker_core::share::{CounterVisit, FacilityQr, Share, ShareContact, ShareStatus};
+use locker_core::share::{CounterVisit, Share, ShareContact, ShareStatus};
 use serde_json::json;
 
 /// The profile named, or the owner.
@@ -65,10 +65,6 @@ fn share_line(s: &Share, now_ms: i64) -> String {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 /// Sends what waits and reads tokens; offline, says so and goes on with what is kept.
 fn sync_shares(locker: &Locker, net: &Net) -> bool {
     let drained = block_on(locker.outbox().drain(&net.backbone));
@@ -82,10 +78,8 @@ pub fn run_share(ctx: &Context, args: ShareArgs) -> CliResult {
         ShareCmd::Scan { code, profile, json } => {
             let text = code_text(&code)?;
             let net = Net::new(&args.backbone)?;
-            let facility =
-                FacilityQr::parse_for(&text, Some(&net.backbone.config().phr_url)).map_err(locker_core::Error::from)?;
             let profile = profile_id(&locker, profile)?;
-            let share = locker.share().scan(&profile, &facility)?;
+            let share = locker.share().scan_code(&profile, &text, Some(&net.backbone.config().phr_url))?;
             let online = share.status != ShareStatus::Waiting || sync_shares(&locker, &net);
             let share = locker.share().get(&share.id)?;
             if json {
@@ -106,7 +100,7 @@ pub fn run_share(ctx: &Context, args: ShareArgs) -> CliResult {
                 }
             }
             // Shares past their deadline are dropped even with no network.
-            block_on(locker.outbox().drain(&locker_core::Backbone::new(offline_config())?)).ok();
+            locker.outbox().expire()?;
             let list = locker.share().list(None)?;
             if json {
                 println!("{}", serde_json::Value::Array(list.iter().map(share_json).collect()));
@@ -127,11 +121,6 @@ pub fn run_share(ctx: &Context, args: ShareArgs) -> CliResult {
             Ok(())
         }
     }
-}
-
-/// A configuration that reaches nothing: a drain with it settles deadlines and sends nothing.
-fn offline_config() -> locker_core::BackboneConfig {
-    locker_core::BackboneConfig::local("http://127.0.0.1:9", "offline", "offline")
 }
 
 fn visit_json(v: &CounterVisit) -> serde_json::Value {

@@ -9,10 +9,14 @@ use crate::{CliResult, Failure};
 use locker_core::share::render::{Qr, Terminal};
 use serde_json::json;
 
+/// `text` as a QR code at ECC M.
+fn drawn(text: &str) -> CliResult<Qr> {
+    Qr::new(text).map_err(|e| Failure::usage(format!("the code cannot be drawn: {e}")))
+}
+
 /// `text` drawn for a terminal with a dark background (light modules as blocks).
 pub fn terminal(text: &str) -> CliResult<String> {
-    let qr = Qr::new(text).map_err(|e| Failure::usage(format!("the code cannot be drawn: {e}")))?;
-    Ok(qr.terminal(Terminal::Dark))
+    Ok(drawn(text)?.terminal(Terminal::Dark))
 }
 
 pub fn run(ctx: &Context, args: QrArgs) -> CliResult {
@@ -31,7 +35,7 @@ pub fn run(ctx: &Context, args: QrArgs) -> CliResult {
                 }
             }
             let qr = locker.share().signed_qr(&profile)?;
-            let drawn = Qr::new(&qr.text).map_err(|e| Failure::usage(format!("the code cannot be drawn: {e}")))?;
+            let drawn = drawn(&qr.text)?;
             if let Some(path) = &png {
                 let bytes = drawn.png(8).map_err(|e| Failure::usage(e.to_string()))?;
                 std::fs::write(path, bytes)?;

@@ -92,7 +92,7 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
     let Some(setting) = locker.read(|r| read(r.conn(), &item.subject))? else {
         return locker.write(|tx| queue::complete(tx, item.id));
     };
-    let token = locker.read(|r| super::token_for(r.conn(), &setting.patient))?;
+    let token = super::token_of(locker, &setting.patient)?;
     let policy_id = match (&setting.policy_id, setting.enabled) {
         (None, false) => None,
         (None, true) => {

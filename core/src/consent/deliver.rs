@@ -7,7 +7,7 @@ use super::decide::PENDING_PREFIX;
 use super::ledger::{self, PendingDecision, Source};
 use super::model::{ConsentStatus, GrantChoice, Party, Verification};
 use super::refresh::{Verifier, check_all};
-use super::wire;
+use super::{token_of as token, wire};
 use crate::Locker;
 use crate::error::{Error, Result};
 use crate::outbox::{OutboxItem, queue};
@@ -29,10 +29,6 @@ fn complete(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
     }
     queue::complete(tx, item.id)?;
     Ok(true)
-}
-
-fn token(locker: &Locker, patient: &str) -> Result<zeroize::Zeroizing<String>> {
-    locker.read(|r| super::token_for(r.conn(), patient))
 }
 
 /// Sends the citizen's approval of the request `item.subject`, then fetches the artefacts the

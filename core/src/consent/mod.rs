@@ -128,6 +128,11 @@ pub(crate) fn normal_patient(s: &str) -> Result<String> {
     Ok(crate::abha::address::AbhaAddress::parse(s)?.to_string())
 }
 
+/// The login token kept for `patient` (an ABHA address as stored), or `SignInNeeded`.
+pub(crate) fn token_of(locker: &Locker, patient: &str) -> Result<zeroize::Zeroizing<String>> {
+    locker.read(|r| token_for(r.conn(), patient))
+}
+
 /// The login token kept for `patient`, or `SignInNeeded`.
 pub(crate) fn token_for(conn: &rusqlite::Connection, patient: &str) -> Result<zeroize::Zeroizing<String>> {
     use rusqlite::OptionalExtension;

@@ -190,7 +190,7 @@ fn millis(d: std::time::Duration) -> i64 {
 }
 
 /// Items past their deadline are settled by their domains, never sent.
-fn settle_deadlines(locker: &Locker, report: &mut DrainReport) -> Result<()> {
+pub(super) fn settle_deadlines(locker: &Locker, report: &mut DrainReport) -> Result<()> {
     let now = locker.now_ms();
     for item in locker.read(|r| queue::past_deadline(r.conn(), now))? {
         locker.write(|tx| {

@@ -200,6 +200,14 @@ impl Outbox<'_> {
         drain::drain(self.0, backbone, &drain::Scope::All).await
     }
 
+    /// Settles, with no network, every item past its deadline (a share the patient is no longer
+    /// at the counter for): what a drain does first. Returns how many.
+    pub fn expire(&self) -> Result<u32> {
+        let mut report = DrainReport::default();
+        drain::settle_deadlines(self.0, &mut report)?;
+        Ok(report.expired)
+    }
+
     /// Sends a wedged item again, as a new request (a new REQUEST-ID: the backbone answered the
     /// old one), after the user mended what its reason said.
     pub fn retry(&self, id: i64) -> Result<OutboxItem> {

@@ -94,7 +94,7 @@ impl Shares<'_> {
     /// (an ABHA address signed in to the consent manager). Does nothing while the certificate
     /// kept has more than a week left.
     pub async fn certify_qr_key(&self, backbone: &Backbone, patient: &str) -> Result<QrCertification> {
-        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
+        let now_s = self.0.now_s();
         let key = match self.0.read(|r| kept(r.conn()))? {
             Some(Kept { certificate: Some((_, c)), .. }) if !c.due_for_renewal(now_s) => {
                 return Ok(QrCertification { not_after_ms: c.not_after as i64 * 1000, renewed: false });
@@ -112,7 +112,7 @@ impl Shares<'_> {
                 key
             }
         };
-        let token = self.0.read(|r| crate::consent::token_for(r.conn(), &crate::consent::normal_patient(patient)?))?;
+        let token = crate::consent::token_of(self.0, &crate::consent::normal_patient(patient)?)?;
         let answer = backbone.certify_qr_key(&token, key.public_key()).await?;
         let bytes = answer
             .get("certificate")
@@ -139,7 +139,7 @@ impl Shares<'_> {
     /// `profile_id`'s signed code, made now with no network. Needs a certificate that still
     /// holds (see [`Shares::certify_qr_key`]).
     pub fn signed_qr(&self, profile_id: &str) -> Result<SignedQr> {
-        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
+        let now_s = self.0.now_s();
         let (k, profile) = self.0.read(|r| Ok((kept(r.conn())?, profiles::get(r.conn(), profile_id)?)))?;
         let not_certified = || Error::WrongStep { state: "qr-key-not-certified".into() };
         let Kept { key, certificate } = k.ok_or_else(not_certified)?;

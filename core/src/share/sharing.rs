@@ -62,10 +62,10 @@ impl Share {
     /// What the patient is told, when there is something to tell.
     pub fn notice(&self) -> Option<String> {
         match self.status {
-            ShareStatus::Dropped => Some(
-                "your profile could not be sent within 5 minutes and was not sent: scan the counter's code again"
-                    .into(),
-            ),
+            ShareStatus::Dropped => Some(format!(
+                "your profile could not be sent within {} minutes and was not sent: scan the counter's code again",
+                SHARE_DEADLINE_MS / 60_000
+            )),
             ShareStatus::Failed => Some(format!(
                 "the counter did not accept your profile ({}): ask at the counter",
                 self.error_code.as_deref().unwrap_or("failed")
@@ -222,6 +222,12 @@ impl Shares<'_> {
         })
     }
 
+    /// [`Shares::scan`] from the counter code's text (its link or JSON); `phr_url` is the PHR
+    /// host configured (`BackboneConfig::phr_url`), whose links are read too.
+    pub fn scan_code(&self, profile_id: &str, code: &str, phr_url: Option<&str>) -> Result<Share> {
+        self.scan(profile_id, &FacilityQr::parse_for(code, phr_url)?)
+    }
+
     /// Shares, newest first, of one profile or of all.
     pub fn list(&self, profile_id: Option<&str>) -> Result<Vec<Share>> {
         self.0.read(|r| {
@@ -252,8 +258,7 @@ impl Shares<'_> {
         })?;
         let mut changed = 0;
         for patient in patients {
-            let token =
-                self.0.read(|r| crate::consent::token_for(r.conn(), &crate::consent::normal_patient(&patient)?))?;
+            let token = crate::consent::token_of(self.0, &patient)?;
             let list = wire::read_token_list(&backbone.share_tokens(&token).await?)?;
             changed += self.0.write(|tx| apply(tx, &list))?;
         }
@@ -305,7 +310,7 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
     if share.status != ShareStatus::Waiting {
         return locker.write(|tx| queue::complete(tx, item.id));
     }
-    let token = locker.read(|r| crate::consent::token_for(r.conn(), &crate::consent::normal_patient(&patient)?))?;
+    let token = crate::consent::token_of(locker, &patient)?;
     let answer = backbone.share_profile(&item.request_id, &token, body).await?;
     let answered = locker.write(|tx| {
         if !queue::still_current(tx, item)? {

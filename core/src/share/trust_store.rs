@@ -41,7 +41,7 @@ impl Counter<'_> {
     /// Checks a signed code against the trust list kept, with no network; registers nothing.
     pub fn verify_signed(&self, text: &str) -> Result<VerifiedQr> {
         let trust = self.0.read(|r| kept(r.conn()))?.ok_or(Error::WrongStep { state: "no-trust-list".into() })?;
-        let now_s = (self.0.now_ms() / 1000).max(0) as u64;
+        let now_s = self.0.now_s();
         verify_signed_qr(text.trim(), &trust, now_s).map_err(Error::SignedQr)
     }
 

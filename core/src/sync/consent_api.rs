@@ -19,7 +19,13 @@ fn fresh_id() -> Result<String> {
 impl Backbone {
     /// A patient-side call with the citizen's login token; a 2xx body holding `error` fails.
     pub(crate) async fn citizen(&self, call: Call<'_>, token: &Zeroizing<String>, what: &str) -> Result<Value> {
-        let answer = self.call(&call.header("X-AUTH-TOKEN", token)).await?;
+        self.consent_manager(call.header("X-AUTH-TOKEN", token), what).await
+    }
+
+    /// A consent-manager call's answer as JSON (`{}` for an empty 202); a 2xx body holding
+    /// `error` fails.
+    pub(crate) async fn consent_manager(&self, call: Call<'_>, what: &str) -> Result<Value> {
+        let answer = self.call(&call).await?;
         let v = if answer.body.iter().all(u8::is_ascii_whitespace) { json!({}) } else { answer.json(what)? };
         match refused_in_body(&v) {
             Some(e) => Err(e),

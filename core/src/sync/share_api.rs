@@ -35,15 +35,7 @@ impl Backbone {
     /// A facility asks for a link token for a patient its counter registered.
     pub(crate) async fn generate_link_token(&self, request_id: &str, hip_id: &str, body: Value) -> Result<Value> {
         let call = Call::post(Base::Hiecm, "/v3/token/generate-token", request_id, body).header("X-HIP-ID", hip_id);
-        let answer = self.call(&call).await?;
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(json!({}));
-        }
-        let v = answer.json("generate-token")?;
-        match crate::consent::wire::refused_in_body(&v) {
-            Some(e) => Err(e),
-            None => Ok(v),
-        }
+        self.consent_manager(call, "generate-token").await
     }
 
     fn issuer_path(&self, leaf: &str) -> Result<String> {
