@@ -82,6 +82,13 @@ pub enum LockerError {
         code: String,
         reason: String,
     },
+    /// A Fidelius (health-data exchange) key, nonce, key material or payload was refused: `code`
+    /// names what is wrong (`bad-public-key`, `not-on-curve`, `bad-private-key`, `bad-nonce`,
+    /// `tag-mismatch`…), `reason` says it in words. Neither echoes the bytes.
+    CryptoRefused {
+        code: String,
+        reason: String,
+    },
     /// A bug in healthlocker: the operation stopped and was rolled back.
     Internal {
         reason: String,
@@ -134,6 +141,7 @@ impl From<locker_core::Error> for LockerError {
             E::SignatureInvalid => LockerError::SignatureInvalid,
             E::Qr(p) => LockerError::QrRefused { code: p.code().into(), reason: p.to_string() },
             E::SignedQr(p) => LockerError::QrRefused { code: p.code().into(), reason: p.to_string() },
+            E::Fidelius(p) => LockerError::CryptoRefused { code: p.code().into(), reason: p.to_string() },
         }
     }
 }

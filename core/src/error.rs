@@ -122,6 +122,10 @@ pub enum Error {
     /// issuer, its dates…), never what it holds.
     #[error("the signed code was refused: {0}")]
     SignedQr(crate::share::signed::SignedQrProblem),
+    /// A Fidelius (health-data exchange) key, nonce, key material or payload was refused: the
+    /// problem names which and why, never the bytes.
+    #[error("the exchange's encryption refused it: {0}")]
+    Fidelius(crate::crypto::fidelius::FideliusProblem),
 }
 
 /// The core's result type.
@@ -172,5 +176,11 @@ impl From<serde_json::Error> for Error {
 impl From<crate::share::QrProblem> for Error {
     fn from(p: crate::share::QrProblem) -> Self {
         Error::Qr(p)
+    }
+}
+
+impl From<crate::crypto::fidelius::FideliusProblem> for Error {
+    fn from(p: crate::crypto::fidelius::FideliusProblem) -> Self {
+        Error::Fidelius(p)
     }
 }

@@ -2,6 +2,7 @@
 //! attachment files. Everything here uses ring; nothing here touches the database.
 
 pub mod attachment_stream;
+pub mod fidelius;
 pub mod key;
 pub mod seal;
 

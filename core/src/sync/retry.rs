@@ -84,6 +84,7 @@ pub fn code_of(e: &Error) -> String {
         Error::SignatureInvalid => "signature-invalid".into(),
         Error::Qr(p) => format!("qr:{}", p.code()),
         Error::SignedQr(p) => format!("signed-qr:{}", p.code()),
+        Error::Fidelius(p) => format!("fidelius:{}", p.code()),
     }
 }
 
