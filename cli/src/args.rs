@@ -61,6 +61,14 @@ pub enum Command {
     Counter(Box<crate::share::args::CounterArgs>),
     /// The signed profile code: show it, or check one with no network.
     Qr(Box<crate::share::args::QrArgs>),
+    /// Records at hospitals: find them by your mobile, link them with the hospital's OTP, list
+    /// what is linked.
+    Link(Box<crate::link::LinkArgs>),
+    /// Everything pending with the backbone in one go: decisions and shares sent, consent, links
+    /// and tokens fetched, pulled records brought home, doctors' requests answered.
+    Sync(Box<crate::sync::SyncArgs>),
+    /// ABDM's exchange encryption by hand (fidelius-cli's arguments): keys, encrypt, decrypt.
+    Fidelius(Box<crate::fidelius::FideliusArgs>),
     /// The local stand-in for ABDM's backbone, for trying enrolment without ABDM credentials.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
@@ -183,6 +191,14 @@ pub enum RecordsCmd {
     },
     /// Delete a record and its attachments.
     Delete { id: String },
+    /// Bring a profile's records home from the hospitals linked to it (`locker link`): starts a
+    /// pull, offline too, and prints its id; `locker sync` sends it and brings the records.
+    Pull(Box<crate::pulls::PullArgs>),
+    /// Pulls, newest first: where each is, and per hospital the pages and records that came.
+    Pulls {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +280,39 @@ pub enum BenchCmd {
         /// Print one JSON object (the figures) instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Records from a hospital pulled end to end encrypted: the whole pull against a plain
+    /// import of the same bundles, Fidelius decryption against raw AES-256-GCM, the pull's peak
+    /// memory, and the pull killed at random moments and resumed (nothing lost or doubled).
+    Sync {
+        /// Records the hospital holds (care contexts of up to 100).
+        #[arg(long, default_value_t = 5000)]
+        records: usize,
+        /// Records of the pull that is killed and resumed.
+        #[arg(long, default_value_t = 1000)]
+        kill_records: usize,
+        /// Kills at least (the pull is then let finish).
+        #[arg(long, default_value_t = 20)]
+        kills: usize,
+        /// Entries per page the hospital pushes.
+        #[arg(long, default_value_t = 10)]
+        page_entries: usize,
+        /// Seed of the kill delays.
+        #[arg(long, default_value_t = 9)]
+        seed: u64,
+        /// Print one JSON object (the figures) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// (internal) Open a prepared store and sync until its pull is done; print its figures.
+    #[command(hide = true)]
+    SyncChild {
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long)]
+        key_file: PathBuf,
+        #[arg(long)]
+        backbone: String,
     },
     /// (internal) Queue and drain items in a fresh process; print its peak RSS.
     #[command(hide = true)]

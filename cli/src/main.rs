@@ -9,13 +9,17 @@ mod bench;
 mod consent;
 mod demo;
 mod enrol;
+mod fidelius;
 mod fixtures;
+mod link;
 mod outbox;
 mod profiles;
+mod pulls;
 mod records;
 mod sandbox;
 mod share;
 mod store;
+mod sync;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -52,6 +56,9 @@ pub mod exit {
     /// A scanned code was not accepted: not a code of that kind, or a signed code that did not
     /// verify (its signature, its issuer, its dates).
     pub const QR_REFUSED: u8 = 12;
+    /// The exchange's encryption (Fidelius) refused a key, a nonce or a payload: a public key
+    /// not on the curve, a private key out of range, data that did not authenticate.
+    pub const CRYPTO_REFUSED: u8 = 13;
 }
 
 /// A failure worth one line to the user.
@@ -86,6 +93,8 @@ impl From<locker_core::Error> for Failure {
             | E::SignatureInvalid => exit::REFUSED,
             E::Closed | E::StorageFull | E::Io(_) | E::Database(_) => exit::OTHER,
             E::Qr(_) | E::SignedQr(_) => exit::QR_REFUSED,
+            // A key, nonce or payload of the exchange's encryption that does not hold up.
+            E::Fidelius(_) => exit::CRYPTO_REFUSED,
         };
         let message = match e {
             E::Io(io) => format!("file system error: {}", explain(&io)),
@@ -177,6 +186,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Share(args) => share::run_share(&ctx, *args),
         Command::Counter(args) => share::run_counter(&ctx, *args),
         Command::Qr(args) => share::qr::run(&ctx, *args),
+        Command::Link(args) => link::run(&ctx, *args),
+        Command::Sync(args) => sync::run(&ctx, *args),
+        Command::Fidelius(args) => fidelius::run(*args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Demo => demo::run(),
         Command::Bench(cmd) => bench::run(cmd),

@@ -56,6 +56,8 @@ pub fn run(ctx: &Context, cmd: RecordsCmd) -> CliResult {
             println!("deleted {id}");
             Ok(())
         }
+        RecordsCmd::Pull(args) => crate::pulls::start(ctx, *args),
+        RecordsCmd::Pulls { json } => crate::pulls::list(ctx, json),
     }
 }
 

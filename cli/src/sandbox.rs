@@ -56,6 +56,15 @@ pub fn run(cmd: SandboxCmd) -> CliResult {
 /// machine only) and returns the JSON answer. The admin routes are the sandbox's own test hooks,
 /// never ABDM's, so this is not the backbone client: a few lines of HTTP/1.1 suffice.
 pub fn admin_post(base: &str, path: &str, body: &serde_json::Value) -> CliResult<serde_json::Value> {
+    admin(base, "POST", path, &body.to_string())
+}
+
+/// Reads a test-mode sandbox's admin route `path` at `base`, as `admin_post` posts.
+pub fn admin_get(base: &str, path: &str) -> CliResult<serde_json::Value> {
+    admin(base, "GET", path, "")
+}
+
+fn admin(base: &str, method: &str, path: &str, body: &str) -> CliResult<serde_json::Value> {
     use std::io::Read;
     let refuse = || crate::Failure::usage(format!("{base} is not a sandbox on this machine (http://127.0.0.1:PORT)"));
     let host = base.strip_prefix("http://").ok_or_else(refuse)?.trim_end_matches('/');
@@ -72,10 +81,9 @@ pub fn admin_post(base: &str, path: &str, body: &serde_json::Value) -> CliResult
     let mut conn =
         std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).map_err(unreachable)?;
     conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).map_err(unreachable)?;
-    let body = body.to_string();
     write!(
         conn,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .map_err(unreachable)?;
@@ -101,6 +109,15 @@ pub fn phr_login(base: &str, patient: &str) -> CliResult<String> {
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| crate::Failure::with_code(crate::exit::NETWORK, "the sandbox's login answer holds no token"))
+}
+
+/// The OTP a sample hospital of a test-mode sandbox at `base` sent for link `link_ref`.
+pub fn link_otp(base: &str, link_ref: &str) -> CliResult<String> {
+    let v = admin_get(base, &format!("/admin/link-otp/{link_ref}"))?;
+    v["otp"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| crate::Failure::with_code(crate::exit::NETWORK, "the sandbox's answer holds no OTP"))
 }
 
 /// `locker sandbox ask`: a doctor at a sample HIU asks for the citizen's records of the last ten

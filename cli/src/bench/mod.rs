@@ -10,6 +10,9 @@ mod qr;
 mod qr_signed;
 mod size;
 mod store;
+mod sync;
+mod sync_crypto;
+mod sync_kills;
 
 use crate::CliResult;
 use crate::args::BenchCmd;
@@ -23,6 +26,10 @@ pub fn run(cmd: BenchCmd) -> CliResult {
         BenchCmd::Outbox { items, queued, json } => outbox::run(items, queued, json),
         BenchCmd::Consent { artefacts, records, decisions, json } => consent::run(artefacts, records, decisions, json),
         BenchCmd::Qr { seed, keep, json } => qr::run(seed, keep, json),
+        BenchCmd::Sync { records, kill_records, kills, page_entries, seed, json } => {
+            sync::run(sync::Sizes { records, kill_records, kills, page_entries, seed }, json)
+        }
+        BenchCmd::SyncChild { store, key_file, backbone } => sync::child(&store, &key_file, &backbone),
         BenchCmd::OutboxChild { items, backbone } => outbox::child(items, &backbone),
         BenchCmd::AttachChild { mib } => attach::child(mib),
     }

@@ -161,7 +161,7 @@ fn parse_status(s: &str) -> CliResult<ConsentStatus> {
 }
 
 /// `YYYY-MM-DD` (its start, or with `end_of_day` its last millisecond, UTC) or an instant.
-fn instant(s: &str, end_of_day: bool) -> CliResult<i64> {
+pub(crate) fn instant(s: &str, end_of_day: bool) -> CliResult<i64> {
     let ms = wire::datetime(&json!(s), "date").map_err(|_| {
         Failure::usage(format!("{s:?} is not a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM:SSZ)"))
     })?;

@@ -3,6 +3,7 @@
 
 mod consent;
 mod enrol;
+mod records;
 mod share;
 
 use crate::{CliResult, Failure};
@@ -87,7 +88,7 @@ pub fn run() -> CliResult {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("store");
     println!(
-        "healthlocker demo: a family's health records on one phone, ABHA enrolment in a village, a doctor asking to see records, then a morning at a hospital's OPD counter."
+        "healthlocker demo: a family's health records on one phone, ABHA enrolment in a village, a doctor asking to see records, a morning at a hospital's OPD counter, then records brought home from hospitals."
     );
     println!("Working in {} (deleted at the end).", tmp.path().display());
 
@@ -236,7 +237,8 @@ pub fn run() -> CliResult {
 
     let n = enrol::run(tmp.path(), 13)?;
     let n = consent::run(tmp.path(), n)?;
-    share::run(tmp.path(), n)?;
+    let n = share::run(tmp.path(), n)?;
+    records::run(tmp.path(), n)?;
 
     println!(
         "\nDone in {:.1} s. Next: `locker --help`, or try it on your own files (see README).",
