@@ -44,8 +44,12 @@ kotlin {
 
 dependencies {
     implementation("net.java.dev.jna:jna:5.13.0@aar")
+    // Background sync (org.healthlocker.android.SyncWorker).
+    implementation("androidx.work:work-runtime-ktx:2.9.1")
     testImplementation("net.java.dev.jna:jna:5.13.0")
     testImplementation("junit:junit:4.13.2")
+    // The Java peer of FideliusInteropTest (Debian's libbcprov-java in tests/run): tests only.
+    testImplementation("org.bouncycastle:bcprov-jdk18on:1.72")
     testImplementation(kotlin("test-junit"))
 }
 

@@ -48,6 +48,13 @@ pub struct BackboneConfig {
     /// deployment has no issuer (then signed codes can be neither made nor checked).
     #[uniffi(default)]
     pub qr_issuer_path: Option<String>,
+    /// The locker's own relay, where callbacks and hospitals' pushes wait for the phone; none
+    /// until the deployment runs one (then records cannot be pulled).
+    #[uniffi(default)]
+    pub relay_url: Option<String>,
+    /// The id the app is registered under as a HIU and a HIP; none: the client id.
+    #[uniffi(default)]
+    pub service_id: Option<String>,
     pub client_id: String,
     pub client_secret: Arc<ClientSecret>,
     /// `X-CM-ID`: `sbx` in the sandbox, `abdm` in production.
@@ -86,6 +93,8 @@ impl From<locker_core::BackboneConfig> for BackboneConfig {
             phr_url: c.phr_url,
             consent_keys_path: c.consent_keys_path,
             qr_issuer_path: c.qr_issuer_path,
+            relay_url: c.relay_url,
+            service_id: c.service_id,
             client_id: c.client_id,
             client_secret: Arc::new(ClientSecret { secret: c.client_secret }),
             cm_id: c.cm_id,
@@ -110,6 +119,8 @@ impl From<BackboneConfig> for locker_core::BackboneConfig {
             phr_url: c.phr_url,
             consent_keys_path: c.consent_keys_path,
             qr_issuer_path: c.qr_issuer_path,
+            relay_url: c.relay_url,
+            service_id: c.service_id,
             client_id: c.client_id,
             client_secret: c.client_secret.secret.clone(),
             cm_id: c.cm_id,

@@ -17,6 +17,9 @@ mod backbone;
 mod consent;
 mod enrolment;
 mod error;
+mod exchange;
+mod exchange_types;
+mod fidelius;
 mod identifiers;
 mod locker;
 mod outbox;
@@ -32,6 +35,10 @@ pub use backbone::{Backbone, BackboneConfig, ClientSecret, backbone_preset};
 pub use consent::{Consents, DateRange, ReleaseAsk, deny_reason_code, deny_reason_explanation};
 pub use enrolment::Enrolments;
 pub use error::LockerError;
+pub use fidelius::{
+    FideliusKeyPair, fidelius_decrypt, fidelius_encrypt, fidelius_generate_key_pair, fidelius_new_nonce,
+    fidelius_public_key,
+};
 pub use identifiers::{
     AbhaAddressInfo, AbhaNumberInfo, aadhaar_is_valid, parse_abha_address, parse_abha_number, parse_mobile,
     validate_abha_address_for_creation,

@@ -79,6 +79,16 @@ impl Locker {
         Arc::new(crate::share::Counter { core: self.core.clone() })
     }
 
+    /// Linking the citizen's records at facilities.
+    pub fn links(&self) -> Arc<crate::exchange::Links> {
+        Arc::new(crate::exchange::Links { core: self.core.clone() })
+    }
+
+    /// Records pulled from hospitals, and doctors' requests answered.
+    pub fn exchange(&self) -> Arc<crate::exchange::Exchange> {
+        Arc::new(crate::exchange::Exchange { core: self.core.clone() })
+    }
+
     /// Re-encrypts the store under `new_key`; interrupted at any point, the store opens with
     /// the old key or the new one.
     pub fn rekey(&self, new_key: Vec<u8>) -> Result<(), LockerError> {
@@ -113,6 +123,21 @@ impl Locker {
             self.core.close();
             Ok(())
         })
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Locker {
+    /// Does everything pending with the backbone — the outbox, consent, links, tokens, pulls and
+    /// the mailbox — within `budget`, telling `listener` how it goes. It stops cleanly when the
+    /// network goes (the report says why); nothing is lost.
+    pub async fn sync(
+        &self,
+        backbone: Arc<crate::backbone::Backbone>,
+        budget: locker_core::SyncBudget,
+        listener: Arc<dyn crate::exchange::SyncListener>,
+    ) -> Result<locker_core::SyncReport, LockerError> {
+        crate::exchange::sync(&self.core, &backbone, budget, listener).await
     }
 }
 

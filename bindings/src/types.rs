@@ -260,6 +260,10 @@ pub enum ItemKind {
     ConsentAutoApproval,
     ShareProfile,
     CounterLinkToken,
+    PullConsent,
+    PullRequest,
+    PullNotify,
+    HipAnswer,
 }
 
 #[uniffi::remote(Enum)]

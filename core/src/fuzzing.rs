@@ -395,3 +395,90 @@ pub fn qr_image(bytes: &[u8]) {
         let _ = crate::share::decode::decode_rgba(plane, width / 4 + 1, height / 4, stride);
     }
 }
+
+/// A peer's Fidelius key material as a HIU or HIP reads it: keyMaterial JSON, a public key in
+/// any form (raw, X.509, base64), a private key in Java's form, a nonce. Whatever reads writes
+/// back and reads again as the same.
+pub fn fidelius_key_material(bytes: &[u8]) {
+    use crate::crypto::fidelius::{KeyForm, KeyMaterial, KeyPair, PublicKey, read_nonce};
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Ok(m) = KeyMaterial::read(&v)
+    {
+        for form in [KeyForm::Raw, KeyForm::X509] {
+            assert_eq!(KeyMaterial::read(&m.to_json(form)).expect("written key material reads"), m);
+        }
+    }
+    if let Ok(k) = PublicKey::read(bytes) {
+        assert_eq!(PublicKey::read(&k.x509()).expect("our X.509 reads"), k);
+        assert_eq!(PublicKey::read(&k.raw()).expect("our raw key reads"), k);
+    }
+    if let Ok(k) = KeyPair::from_private(bytes) {
+        let again = KeyPair::from_private(&*k.private_bytes()).expect("our private key reads");
+        assert_eq!(again.public(), k.public());
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let _ = PublicKey::read_base64(text);
+        let _ = KeyPair::from_private_base64(text);
+        let _ = read_nonce(text);
+    }
+}
+
+/// The exchange's fixed session (the published vector's keys and nonces).
+fn fidelius_session() -> &'static crate::crypto::fidelius::Session {
+    use crate::crypto::fidelius::{KeyPair, PublicKey, Session, read_nonce};
+    static SESSION: std::sync::OnceLock<Session> = std::sync::OnceLock::new();
+    SESSION.get_or_init(|| {
+        let own = KeyPair::from_private_base64("DMxHPri8d7IT23KgLk281zZenMfVHSdeamq0RhwlIBk=").expect("vector key");
+        let peer = PublicKey::read_base64(
+            "BABVt+mpRLMXiQpIfEq6bj8hlXsdtXIxLsspmMgLNI1SR5mHgDVbjHO2A+U4QlMddGzqyEidzm1AkhtSxSO2Ahg=",
+        )
+        .expect("vector key");
+        let own_nonce = read_nonce("6uj1RdDUbcpI3lVMZvijkMC8Te20O4Bcyz0SyivX8Eg=").expect("vector nonce");
+        let peer_nonce = read_nonce("lmXgblZwotx+DfBgKJF0lZXtAXgBEYr5khh79Zytr2Y=").expect("vector nonce");
+        Session::new(&own, &own_nonce, &peer, &peer_nonce).expect("vector session")
+    })
+}
+
+/// A pushed entry's `content` decrypted under a fixed session: as bytes, in place, and as
+/// base64 text. What decrypts encrypts back to the same bytes.
+pub fn fidelius_entry(bytes: &[u8]) {
+    let s = fidelius_session();
+    if let Ok(clear) = s.decrypt(bytes) {
+        assert_eq!(s.encrypt(&clear), bytes);
+    }
+    let mut buf = bytes.to_vec();
+    let _ = s.decrypt_in_place(&mut buf);
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Ok(clear) = s.decrypt_base64(text)
+    {
+        let _ = s.encrypt_base64(&clear);
+    }
+}
+
+/// A HIP's pushed page as a pull reads it: its key material, then each entry decrypted under a
+/// session with a fixed key of ours (the tag checked) and its checksum compared; and the body
+/// read as a doctor's data request, as the mailbox may bring either.
+pub fn exchange_push(bytes: &[u8]) {
+    use crate::crypto::fidelius::{KeyMaterial, KeyPair, Session};
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+    let own = KeyPair::from_private(&[7; 32]).expect("a scalar below the order");
+    let peer = KeyMaterial::read(v.get("keyMaterial").unwrap_or(&serde_json::Value::Null));
+    let (public, nonce) = match &peer {
+        Ok(m) => (m.public_key, m.nonce),
+        Err(_) => (*own.public(), [1; 32]),
+    };
+    if let Ok(session) = Session::new(&own, &[2; 32], &public, &nonce) {
+        let mut out = crate::exchange::pages::PageOutcome::default();
+        let _ = crate::exchange::pages::read_entries(&session, &v, &mut out);
+    }
+    let _ = crate::exchange::answer::read_request(&v);
+}
+
+/// Linking's answers: what a facility found, the link it started, what it linked, every link.
+pub fn link_answer(bytes: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+    let _ = crate::links::wire::read_found(&v);
+    let _ = crate::links::wire::read_started(&v);
+    let _ = crate::links::wire::read_links(&v);
+    let _ = crate::links::wire::read_confirmed(&v);
+}

@@ -18,11 +18,13 @@ pub mod clock;
 pub mod consent;
 pub mod crypto;
 pub mod error;
+pub mod exchange;
 pub mod fhir;
 pub mod files;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod links;
 mod locker;
 mod network;
 pub mod outbox;
@@ -31,6 +33,7 @@ pub mod records;
 pub mod share;
 mod store;
 pub mod sync;
+mod sync_round;
 mod time;
 
 pub use abha::enrolment::{
@@ -49,3 +52,4 @@ pub use profiles::{Gender, NewProfile, Profile, ProfileUpdate, Profiles};
 pub use records::{ImportOptions, RecordPage, RecordQuery, RecordSummary, Records};
 pub use store::{AuditEntry, AuditVerification, CheckReport, OpenNotice};
 pub use sync::{AbhaProfile, Backbone, BackboneConfig, Preset};
+pub use sync_round::{Quiet, SyncBudget, SyncListener, SyncProgress, SyncReport, SyncStage};

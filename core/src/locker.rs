@@ -143,6 +143,16 @@ impl Locker {
         crate::share::Counter(self)
     }
 
+    /// Linking the citizen's records at facilities.
+    pub fn links(&self) -> crate::links::Links<'_> {
+        crate::links::Links(self)
+    }
+
+    /// Records from hospitals pulled end-to-end encrypted, and doctors' requests answered.
+    pub fn exchange(&self) -> crate::exchange::Exchange<'_> {
+        crate::exchange::Exchange(self)
+    }
+
     /// What the backbone must hear, and its delivery.
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox(self)

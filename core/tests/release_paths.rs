@@ -20,7 +20,9 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     ("cli/src/records.rs", "records().export(", "locker records export: the owner's terminal"),
     ("cli/src/records.rs", "records.read(", "locker records show: the owner's terminal"),
     ("cli/src/demo/mod.rs", "records.export(", "the demo proves export is byte-exact"),
+    ("cli/src/demo/records.rs", "records().read(", "the demo shows the owner a record that arrived"),
     // Measurement only (feature `bench`, never in a shipped build).
+    ("cli/src/bench/sync.rs", "records().read(", "bench sync proves by content nothing was lost or doubled"),
     ("core/src/bench_support.rs", "records().read(", "bench consent's baseline without the policy"),
 ];
 

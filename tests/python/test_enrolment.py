@@ -311,6 +311,8 @@ def test_a_backbone_configs_defaults_are_the_presets_and_plain_http_is_for_this_
         phr_url=url,
         consent_keys_path="/gateway/v3/certs",
         qr_issuer_path="/qr/v1",
+        relay_url=f"{url}/relay",
+        service_id="sbx-phr-healthlocker",
         client_id=SANDBOX_CLIENT_ID,
         client_secret=hl.ClientSecret(SANDBOX_CLIENT_SECRET),
         cm_id="sbx",

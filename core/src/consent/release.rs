@@ -9,6 +9,7 @@ use super::model::AccessMode;
 use super::policy::{self, Decision, RecordFacts, Release};
 use crate::error::{Error, Result};
 use crate::fhir::HiType;
+use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 
 /// How records leave.
@@ -152,5 +153,34 @@ impl Consents<'_> {
             records.push(ReleasedRecord { id: p.record.clone(), artefact: p.artefact.clone(), bundle });
         }
         Ok(Released { decision, records })
+    }
+
+    /// A record released earlier, read again to be sent (a data request's answer goes page by
+    /// page, and may resume after the network went): only a record the ledger shows released
+    /// under `artefact` by the data-request channel, and only while that artefact is still in
+    /// force (revoked or expired since: `NoGrant`-like refusal, nothing read).
+    pub(crate) fn released_bundle(&self, artefact: &str, record: &str) -> Result<Vec<u8>> {
+        let allowed = self.0.read(|r| {
+            let c = r.conn();
+            let in_force: bool = c
+                .query_row(
+                    "SELECT status = 'GRANTED' AND revoke_pending = 0 AND erase_at > ?2 FROM consent_artefacts
+                     WHERE id = ?1",
+                    rusqlite::params![artefact, self.0.now_ms()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            let released = ledger::uses(c, Some(artefact))?
+                .iter()
+                .any(|u| u.channel == ReleaseChannel::DataRequest.code() && u.records.iter().any(|id| id == record));
+            Ok(in_force && released)
+        })?;
+        if !allowed {
+            return Err(Error::WrongStep { state: "not-released".into() });
+        }
+        let mut bundle = Vec::new();
+        self.0.records().read(record, &mut bundle)?;
+        Ok(bundle)
     }
 }

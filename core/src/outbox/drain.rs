@@ -124,6 +124,10 @@ async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxItem) -> Res
         ItemKind::ConsentAutoApproval => crate::consent::auto::deliver(locker, backbone, item).await,
         ItemKind::ShareProfile => crate::share::sharing::deliver(locker, backbone, item).await,
         ItemKind::CounterLinkToken => crate::share::counter::deliver(locker, backbone, item).await,
+        ItemKind::PullConsent => crate::exchange::pull::deliver_consent(locker, backbone, item).await,
+        ItemKind::PullRequest => crate::exchange::pull::deliver_request(locker, backbone, item).await,
+        ItemKind::PullNotify => crate::exchange::pull::deliver_notify(locker, backbone, item).await,
+        ItemKind::HipAnswer => crate::exchange::answer::deliver(locker, backbone, item).await,
     }
 }
 
@@ -214,6 +218,10 @@ fn on_refused(tx: &Tx<'_>, item: &OutboxItem, e: &Error) -> Result<String> {
         ItemKind::CounterLinkToken => {
             Ok("the backbone refused the facility's link-token request for this patient".into())
         }
+        ItemKind::PullConsent | ItemKind::PullRequest | ItemKind::PullNotify => {
+            crate::exchange::pull::refused(tx, item, e)
+        }
+        ItemKind::HipAnswer => Ok("the backbone refused this answer to a data request".into()),
     }
 }
 
@@ -227,6 +235,8 @@ pub(super) fn on_retry(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
         }
         // A refused share is over (the patient scans again); a link-token request goes again.
         ItemKind::ShareProfile | ItemKind::CounterLinkToken => Ok(()),
+        // A pull's step or an answer goes again from where it stopped.
+        ItemKind::PullConsent | ItemKind::PullRequest | ItemKind::PullNotify | ItemKind::HipAnswer => Ok(()),
     }
 }
 
@@ -241,6 +251,7 @@ pub(super) fn on_discard(tx: &Tx<'_>, item: &OutboxItem) -> Result<bool> {
             Ok(false)
         }
         ItemKind::ShareProfile | ItemKind::CounterLinkToken => Ok(false),
+        ItemKind::PullConsent | ItemKind::PullRequest | ItemKind::PullNotify | ItemKind::HipAnswer => Ok(false),
     }
 }
 
@@ -256,5 +267,6 @@ fn on_expired(tx: &Tx<'_>, item: &OutboxItem) -> Result<()> {
         // The patient has left the counter: the share is dropped and they are told.
         ItemKind::ShareProfile => crate::share::sharing::expired(tx, item),
         ItemKind::CounterLinkToken => Ok(()),
+        ItemKind::PullConsent | ItemKind::PullRequest | ItemKind::PullNotify | ItemKind::HipAnswer => Ok(()),
     }
 }

@@ -45,10 +45,19 @@ pub enum ItemKind {
     ShareProfile,
     /// An OPD counter's link-token request for a patient it registered (`share::counter`).
     CounterLinkToken,
+    /// The locker's own consent request for its citizen's records (`PATRQT`, `exchange::pull`).
+    PullConsent,
+    /// A request, as a HIU, for the records one artefact grants, with a key made on the phone.
+    PullRequest,
+    /// The notify of a transfer received: a status per care context.
+    PullNotify,
+    /// A doctor's data request answered as a HIP: acknowledged, records pushed page by page,
+    /// notified (`exchange::answer`).
+    HipAnswer,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 7] = [
+    pub const ALL: [ItemKind; 11] = [
         ItemKind::EnrolmentSubmit,
         ItemKind::ConsentApprove,
         ItemKind::ConsentDeny,
@@ -56,6 +65,10 @@ impl ItemKind {
         ItemKind::ConsentAutoApproval,
         ItemKind::ShareProfile,
         ItemKind::CounterLinkToken,
+        ItemKind::PullConsent,
+        ItemKind::PullRequest,
+        ItemKind::PullNotify,
+        ItemKind::HipAnswer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +80,10 @@ impl ItemKind {
             ItemKind::ConsentAutoApproval => "consent.auto-approval",
             ItemKind::ShareProfile => "share.profile",
             ItemKind::CounterLinkToken => "counter.link-token",
+            ItemKind::PullConsent => "pull.consent",
+            ItemKind::PullRequest => "pull.request",
+            ItemKind::PullNotify => "pull.notify",
+            ItemKind::HipAnswer => "hip.answer",
         }
     }
 

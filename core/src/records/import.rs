@@ -110,6 +110,19 @@ pub(crate) fn import_batch(
     opts: &ImportOptions,
 ) -> Result<Vec<Result<RecordSummary>>> {
     let prepared: Vec<Result<Prepared>> = bundles.iter().map(|b| prepare(b, opts)).collect();
+    import_prepared(store, now, profile_id, prepared, |_, _| Ok(()))
+}
+
+/// Imports bundles prepared each with its own options, then runs `then` in the same transaction
+/// with the results (a pull records the page the bundles came in): the records and that record
+/// of them stand or fall together.
+pub(crate) fn import_prepared(
+    store: &mut Store,
+    now: i64,
+    profile_id: &str,
+    prepared: Vec<Result<Prepared>>,
+    then: impl FnOnce(&crate::store::Tx<'_>, &[Result<RecordSummary>]) -> Result<()>,
+) -> Result<Vec<Result<RecordSummary>>> {
     let files = std::sync::Arc::clone(store.files());
     let mut written: Vec<String> = Vec::new();
     let outcome = store.write(now, |tx| {
@@ -141,6 +154,7 @@ pub(crate) fn import_batch(
                 }
             }
         }
+        then(tx, &results)?;
         Ok(results)
     });
     match &outcome {

@@ -6,7 +6,7 @@
 //! data back, so the bundle comes out byte for byte as it went in.
 
 mod bundle;
-mod import;
+pub(crate) mod import;
 mod query;
 
 use crate::Locker;

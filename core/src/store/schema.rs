@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 /// Version 2: ABHA enrolment. The backbone's sealing key cached for offline capture, field
 /// workers' sessions, and enrolments (each its own row, its personal details in one column so
@@ -301,6 +301,126 @@ CREATE INDEX counter_tokens_patient ON counter_tokens (patient, valid_until);
     };
 }
 
+/// Version 6: records from hospitals (`links/`, `exchange/`). Care contexts linked to each
+/// citizen and the linkings under way; the citizen's mailbox on the locker's relay and the
+/// callbacks already taken from it (by REQUEST-ID: the backbone retries them); the locker's own
+/// pulls of its citizen's records (a self-request, then one transfer per artefact, its private
+/// key kept only until its push has arrived, its pages as they came); and doctors' requests to
+/// the locker as a HIP, with the records the policy let go.
+macro_rules! exchange_tables {
+    () => {
+        r#"
+CREATE TABLE care_links (
+    patient      TEXT NOT NULL,
+    hip_id       TEXT NOT NULL,
+    care_context TEXT NOT NULL,
+    patient_ref  TEXT NOT NULL,
+    hip_name     TEXT,
+    display      TEXT,
+    linked_here  INTEGER NOT NULL CHECK (linked_here IN (0, 1)),
+    linked_at    INTEGER NOT NULL,
+    PRIMARY KEY (patient, hip_id, care_context)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE link_attempts (
+    id             TEXT PRIMARY KEY,
+    patient        TEXT NOT NULL,
+    hip_id         TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    found          TEXT NOT NULL,
+    link_ref       TEXT,
+    otp_expires_at INTEGER,
+    state          TEXT NOT NULL CHECK (state IN ('found', 'otp-sent', 'linked')),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE relay_mailboxes (
+    patient       TEXT PRIMARY KEY,
+    mailbox_id    TEXT NOT NULL,
+    secret        TEXT NOT NULL,
+    registered_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE mailbox_seen (
+    request_id TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    at         INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pulls (
+    id                 TEXT PRIMARY KEY,
+    profile_id         INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    patient            TEXT NOT NULL,
+    asked              TEXT NOT NULL,
+    consent_request_id TEXT,
+    state              TEXT NOT NULL CHECK (state IN ('asking', 'waiting', 'fetching', 'done', 'failed')),
+    error_code         TEXT,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pull_transfers (
+    id             TEXT PRIMARY KEY,
+    pull_id        TEXT NOT NULL REFERENCES pulls (id) ON DELETE CASCADE,
+    artefact       TEXT NOT NULL,
+    hip_id         TEXT NOT NULL,
+    date_from      INTEGER NOT NULL,
+    date_to        INTEGER NOT NULL,
+    request_id     TEXT NOT NULL UNIQUE,
+    transaction_id TEXT,
+    private_key    BLOB,
+    nonce          BLOB NOT NULL,
+    page_count     INTEGER,
+    state          TEXT NOT NULL CHECK (state IN ('requested', 'receiving', 'received', 'notified', 'failed')),
+    error_code     TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (pull_id, artefact)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pull_pages (
+    transfer_id       TEXT NOT NULL REFERENCES pull_transfers (id) ON DELETE CASCADE,
+    page_number       INTEGER NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('imported', 'failed')),
+    entries           INTEGER NOT NULL,
+    imported          INTEGER NOT NULL,
+    already_held      INTEGER NOT NULL,
+    checksum_warnings INTEGER NOT NULL,
+    kept              BLOB,
+    error_code        TEXT,
+    received_at       INTEGER NOT NULL,
+    PRIMARY KEY (transfer_id, page_number)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pull_contexts (
+    transfer_id  TEXT NOT NULL REFERENCES pull_transfers (id) ON DELETE CASCADE,
+    care_context TEXT NOT NULL,
+    ok           INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    note         TEXT,
+    PRIMARY KEY (transfer_id, care_context)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE hip_requests (
+    transaction_id TEXT PRIMARY KEY,
+    request_id     TEXT NOT NULL,
+    consent_id     TEXT NOT NULL,
+    hiu            TEXT,
+    date_from      INTEGER,
+    date_to        INTEGER,
+    push_url       TEXT NOT NULL,
+    key_material   TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('received', 'pushing', 'refused', 'notified')),
+    records        TEXT,
+    pages_sent     INTEGER NOT NULL DEFAULT 0,
+    refusal        TEXT,
+    received_at    INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+"#
+    };
+}
+
 /// The whole current schema, for a new store.
 pub(crate) const FRESH: &str = concat!(
     r#"
@@ -391,7 +511,8 @@ CREATE TABLE audit_log (
     enrolment_tables!(),
     outbox_tables!(),
     consent_tables!(),
-    share_tables!()
+    share_tables!(),
+    exchange_tables!()
 );
 
 /// One upgrade: from `to - 1` to `to`.
@@ -406,6 +527,7 @@ pub(crate) const UPGRADES: &[Upgrade] = &[
     Upgrade { to: 3, sql: concat!(outbox_tables!(), v3_move_submissions!()) },
     Upgrade { to: 4, sql: consent_tables!() },
     Upgrade { to: 5, sql: share_tables!() },
+    Upgrade { to: 6, sql: exchange_tables!() },
 ];
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
@@ -499,6 +621,7 @@ mod tests {
         (3, include_str!("../../tests/schemas/v3.sql")),
         (4, include_str!("../../tests/schemas/v4.sql")),
         (5, include_str!("../../tests/schemas/v5.sql")),
+        (6, include_str!("../../tests/schemas/v6.sql")),
     ];
 
     #[test]

@@ -98,6 +98,18 @@ pub(crate) enum Base {
     Abha,
     /// The consent manager, `{hiecm}`.
     Hiecm,
+    /// The locker's own relay (`relay_url`): no gateway session, its own credentials.
+    Relay,
+    /// `path` is a whole URL from outside (a HIU's `dataPushUrl`): no gateway session.
+    Url,
+}
+
+impl Base {
+    /// Whether calls here carry the gateway's session (ABDM's services do; the relay and a
+    /// push straight to a HIU do not).
+    fn gateway(self) -> bool {
+        !matches!(self, Base::Relay | Base::Url)
+    }
 }
 
 /// One call, as sent (every try the same).
@@ -201,9 +213,14 @@ impl Backbone {
 
     /// Sends `call`, trying again as the module's rule says, and returns the successful answer.
     pub(crate) async fn call(&self, call: &Call<'_>) -> Result<Answer> {
+        if !call.base.gateway() {
+            let url = self.url(call.base, call.path)?;
+            return self.with_retries(|| self.try_once(call, &url, None)).await;
+        }
+        let url = self.url(call.base, call.path)?;
         self.with_retries(|| async {
             match self.access_token().await {
-                Ok(token) => self.try_once(call, &token).await,
+                Ok(token) => self.try_once(call, &url, Some(&token)).await,
                 Err(e) => Try::Final(e),
             }
         })
@@ -232,10 +249,12 @@ impl Backbone {
         }
     }
 
-    async fn try_once(&self, call: &Call<'_>, token: &str) -> Try {
-        let url = self.url(call.base, call.path);
+    async fn try_once(&self, call: &Call<'_>, url: &str, token: Option<&str>) -> Try {
         let mut req = if call.post { self.http.post(url) } else { self.http.get(url) };
-        req = req.headers(self.common_headers(call.request_id)).bearer_auth(token);
+        req = req.headers(self.common_headers(call.request_id));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
         for (name, value) in &call.headers {
             req = req.header(*name, value.as_str());
         }
@@ -248,8 +267,8 @@ impl Backbone {
         };
         match status {
             200..=299 => Try::Done(Answer { body }),
-            401 | 403 if wire::is_token_rejection(status, &body) => {
-                self.drop_session(token).await;
+            401 | 403 if token.is_some() && wire::is_token_rejection(status, &body) => {
+                self.drop_session(token.unwrap_or_default()).await;
                 Try::TokenRejected
             }
             429 => match wire::refusal(status, &body) {
@@ -289,13 +308,22 @@ impl Backbone {
         }
     }
 
-    fn url(&self, base: Base, path: &str) -> String {
+    fn url(&self, base: Base, path: &str) -> Result<String> {
         let base = match base {
             Base::Gateway => &self.config.gateway_url,
             Base::Abha => &self.config.abha_url,
             Base::Hiecm => &self.config.hiecm_url,
+            Base::Relay => self
+                .config
+                .relay_url
+                .as_ref()
+                .ok_or_else(|| Error::InvalidInput("the backbone configuration names no relay".into()))?,
+            Base::Url => {
+                super::config::check_url(path, !self.config.pinned_keys.is_empty())?;
+                return Ok(path.to_string());
+            }
         };
-        format!("{}{path}", base.trim_end_matches('/'))
+        Ok(format!("{}{path}", base.trim_end_matches('/')))
     }
 
     fn common_headers(&self, request_id: &str) -> HeaderMap {
@@ -377,7 +405,7 @@ impl Backbone {
             "grantType": "client_credentials",
         })
         .to_string();
-        let url = self.url(Base::Gateway, "/gateway/v3/sessions");
+        let url = self.url(Base::Gateway, "/gateway/v3/sessions")?;
         let answer = self
             .with_retries(|| async {
                 let request_id = match crate::crypto::random_uid() {

@@ -31,6 +31,16 @@ pub struct BackboneConfig {
     /// issuer yet (its QR codes are unsigned): `None` there, and signed QR codes cannot be made
     /// or checked until one is configured. `locker-sandbox` plays it at `/qr/v1`.
     pub qr_issuer_path: Option<String>,
+    /// The locker's own relay (DESIGN.md, "Pull, not push"): the bridge that receives the
+    /// backbone's callbacks and the hospitals' data pushes for this app and keeps them, unopened,
+    /// in a mailbox per citizen until the phone reads them (`{relay_url}/v1/…`). ABDM has none: each
+    /// deployment runs its own (`None` there until configured, and nothing is pulled).
+    /// `locker-sandbox` plays one at `/relay`.
+    pub relay_url: Option<String>,
+    /// The id this app is registered under as a HIU and a HIP (`X-HIU-ID` of the citizen's own
+    /// requests, `X-HIP-ID` of its answers to doctors). `None`: the client id. `locker-sandbox`
+    /// knows it as `sbx-phr-healthlocker`.
+    pub service_id: Option<String>,
     pub client_id: String,
     /// Never printed: `Debug` leaves it out, and it is wiped when the configuration is dropped.
     pub client_secret: Zeroizing<String>,
@@ -74,9 +84,14 @@ pub enum Preset {
 impl BackboneConfig {
     /// A configuration for `preset` with these credentials and the default timeouts and retries.
     pub fn preset(preset: &Preset, client_id: &str, client_secret: &str) -> BackboneConfig {
-        let (keys, issuer) = match preset {
-            Preset::AbdmSandbox => (None, None),
-            Preset::Local { .. } => (Some("/gateway/v3/certs".to_string()), Some("/qr/v1".to_string())),
+        let (keys, issuer, relay, service) = match preset {
+            Preset::AbdmSandbox => (None, None, None, None),
+            Preset::Local { base } => (
+                Some("/gateway/v3/certs".to_string()),
+                Some("/qr/v1".to_string()),
+                Some(format!("{}/relay", base.trim_end_matches('/'))),
+                Some("sbx-phr-healthlocker".to_string()),
+            ),
         };
         let (gateway, abha, hiecm, phr, cm) = match preset {
             Preset::AbdmSandbox => (
@@ -98,6 +113,8 @@ impl BackboneConfig {
             phr_url: phr,
             consent_keys_path: keys,
             qr_issuer_path: issuer,
+            relay_url: relay,
+            service_id: service,
             client_id: client_id.to_string(),
             client_secret: Zeroizing::new(client_secret.to_string()),
             cm_id: cm.into(),
@@ -121,18 +138,9 @@ impl BackboneConfig {
     /// a URL that is not HTTP at all, no credentials, no tries, no timeouts. Pins and roots are
     /// read (and refused when unreadable) where the TLS setup is made, `tls::client_config`.
     pub(crate) fn validate(&self) -> Result<()> {
-        for url in [&self.gateway_url, &self.abha_url, &self.hiecm_url, &self.phr_url] {
-            let parsed = reqwest::Url::parse(url)
-                .map_err(|_| Error::InvalidInput("a backbone URL is not a valid URL".into()))?;
-            match parsed.scheme() {
-                "https" => {}
-                "http" if !self.pinned_keys.is_empty() => {
-                    return Err(Error::InvalidInput("pinned keys need HTTPS backbone URLs".into()));
-                }
-                "http" if is_loopback(&parsed) => {}
-                "http" => return Err(Error::InvalidInput("plain HTTP is allowed to this machine only".into())),
-                _ => return Err(Error::InvalidInput("a backbone URL must be HTTPS".into())),
-            }
+        let urls = [&self.gateway_url, &self.abha_url, &self.hiecm_url, &self.phr_url];
+        for url in urls.into_iter().chain(self.relay_url.as_ref()) {
+            check_url(url, !self.pinned_keys.is_empty())?;
         }
         if self.client_id.trim().is_empty() || self.client_secret.is_empty() {
             return Err(Error::InvalidInput("the client id and secret ABDM issued are needed".into()));
@@ -144,6 +152,11 @@ impl BackboneConfig {
             return Err(Error::InvalidInput("the CM id is letters and digits".into()));
         }
         Ok(())
+    }
+
+    /// The id this app acts under as a HIU and a HIP.
+    pub fn service_id(&self) -> &str {
+        self.service_id.as_deref().unwrap_or(&self.client_id)
     }
 
     /// Names this client to the login pause (`client.rs`): its gateway, client id and secret,
@@ -159,6 +172,21 @@ impl BackboneConfig {
     }
 }
 
+/// A URL the client may call: HTTPS, or plain HTTP to this machine (never with pinned keys).
+/// Also applied to the addresses that arrive from outside (a HIU's `dataPushUrl`).
+pub(crate) fn check_url(url: &str, pinned: bool) -> Result<reqwest::Url> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| Error::InvalidInput("a backbone URL is not a valid URL".into()))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if pinned => return Err(Error::InvalidInput("pinned keys need HTTPS backbone URLs".into())),
+        "http" if is_loopback(&parsed) => {}
+        "http" => return Err(Error::InvalidInput("plain HTTP is allowed to this machine only".into())),
+        _ => return Err(Error::InvalidInput("a backbone URL must be HTTPS".into())),
+    }
+    Ok(parsed)
+}
+
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -172,6 +200,7 @@ impl fmt::Debug for BackboneConfig {
             .field("abha_url", &self.abha_url)
             .field("hiecm_url", &self.hiecm_url)
             .field("phr_url", &self.phr_url)
+            .field("relay_url", &self.relay_url)
             .field("client_id", &self.client_id)
             .field("cm_id", &self.cm_id)
             .field("pinned_keys", &self.pinned_keys)

@@ -5,6 +5,7 @@ pub mod abha_api;
 pub mod client;
 pub mod config;
 pub(crate) mod consent_api;
+pub(crate) mod hie_api;
 pub mod retry;
 pub(crate) mod share_api;
 pub mod tls;

@@ -50,6 +50,10 @@ public final class HealthLockerStore: Sendable {
     /// This device as a hospital's OPD counter: patients registered from the codes they show,
     /// tokens given, offline.
     public let counter: HealthLockerCounter
+    /// A facility's records linked with the OTP it sends; links a facility made itself.
+    public let links: HealthLockerLinks
+    /// Records pulled from hospitals, encrypted to a key made here; doctors' requests answered.
+    public let exchange: HealthLockerExchange
 
     private init(_ locker: Locker) {
         self.locker = locker
@@ -61,6 +65,18 @@ public final class HealthLockerStore: Sendable {
         consent = HealthLockerConsent(locker.consent())
         share = HealthLockerShare(locker.share())
         counter = HealthLockerCounter(locker.counter())
+        links = HealthLockerLinks(locker.links())
+        exchange = HealthLockerExchange(locker.exchange())
+    }
+
+    /// Everything pending with the backbone in one go (outbox, consent, links, tokens, pulls, the
+    /// mailbox), within `budget`, telling `progress` how it goes; stops cleanly when the network
+    /// goes. ``BackgroundSync`` decides when and with what budget.
+    public func sync(
+        backbone: Backbone, budget: SyncBudget = SyncBudget(maxMillis: 540_000, maxBytes: 64 << 20),
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) async throws -> SyncReport {
+        try await locker.sync(backbone: backbone, budget: budget, listener: ProgressRelay(progress))
     }
 
     /// Releases the store (its lock file) as soon as the last reference to it goes, not at some

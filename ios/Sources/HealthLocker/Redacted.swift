@@ -118,3 +118,36 @@ extension SignedQr: CustomStringConvertible, CustomDebugStringConvertible, Custo
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["expiresAtMs": expiresAtMs]) }
 }
+
+// Fidelius: a key pair holds its private key (the public key is not secret).
+
+extension FideliusKeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("FideliusKeyPair", ["publicKeyRaw": publicKeyRaw]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["publicKeyRaw": publicKeyRaw]) }
+}
+
+// Records from hospitals: what a facility calls a visit is the record's content; a facility's
+// reference for the citizen and their ABHA address are theirs.
+
+extension FoundCareContext: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("FoundCareContext", ["reference": reference]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["reference": reference]) }
+}
+
+extension FoundPatient: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { redacted("FoundPatient", ["hiType": hiType as Any]) }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["hiType": hiType as Any]) }
+}
+
+extension CareLink: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        redacted("CareLink", ["hipId": hipId, "careContext": careContext, "linkedHere": linkedHere])
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["hipId": hipId, "careContext": careContext, "linkedHere": linkedHere])
+    }
+}

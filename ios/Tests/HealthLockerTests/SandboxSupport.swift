@@ -172,6 +172,14 @@ final class Sandbox {
         return list
     }
 
+    // Hospitals, the relay and doctors' requests.
+
+    /// Any admin call with a JSON body; its answer as a JSON object.
+    func admin(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {
+        let json = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        return try object(try await request(method, path, json: json))
+    }
+
     private func object(_ data: Data) throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw NoSandbox(description: "not a JSON object: \(String(decoding: data, as: UTF8.self))")

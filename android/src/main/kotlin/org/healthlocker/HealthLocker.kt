@@ -71,6 +71,23 @@ class HealthLocker private constructor(private val locker: Locker) : Closeable {
     /** This device as a hospital's OPD counter: patients registered from the codes they show, tokens given, offline. */
     val counter = HealthLockerCounter(locker.counter())
 
+    /** A facility's records linked to the citizen with the OTP it sends; links a facility made itself. */
+    val links = HealthLockerLinks(locker.links())
+
+    /** The citizen's records pulled from hospitals, encrypted to a key made here; doctors' requests answered. */
+    val exchange = HealthLockerExchange(locker.exchange())
+
+    /**
+     * Everything pending with the backbone in one go (outbox, consent, links, tokens, pulls, the mailbox), within
+     * [budget], telling [listener] how it goes; stops cleanly when the network goes. See [BackgroundSync].
+     */
+    suspend fun sync(backbone: Backbone, budget: SyncBudget = SyncBudget(), listener: (SyncProgress) -> Unit = {}): SyncReport =
+        network {
+            locker.sync(backbone, budget, object : SyncListener {
+                override fun progress(progress: SyncProgress) = listener(progress)
+            })
+        }
+
     // Integrity and keys.
 
     /** What opening the store did that the user should hear of (a key check file written again, …). */
@@ -503,7 +520,7 @@ private const val CHUNK = 256 * 1024
  * Runs a network call off the caller's thread: the steps also read and write the store between requests, which is
  * no work for the main thread.
  */
-private suspend fun <T> network(call: suspend () -> T): T = withContext(Dispatchers.IO) { call() }
+internal suspend fun <T> network(call: suspend () -> T): T = withContext(Dispatchers.IO) { call() }
 
 /** An [InputStream] over an attachment, a chunk at a time. */
 private class AttachmentInputStream(private val reader: AttachmentReader) : InputStream() {

@@ -316,7 +316,8 @@ class EnrolmentTest {
         assertEquals(
             BackboneConfig(
                 gatewayUrl = url, abhaUrl = "$url/abha/api", hiecmUrl = "$url/api/hiecm", phrUrl = url,
-                consentKeysPath = "/gateway/v3/certs", qrIssuerPath = "/qr/v1", clientId = SANDBOX_CLIENT_ID,
+                consentKeysPath = "/gateway/v3/certs", qrIssuerPath = "/qr/v1", relayUrl = "$url/relay",
+                serviceId = "sbx-phr-healthlocker", clientId = SANDBOX_CLIENT_ID,
                 clientSecret = secret, cmId = "sbx",
             ),
             preset.copy(clientSecret = secret),

@@ -113,6 +113,36 @@ internal class Sandbox private constructor(private val process: Process, val url
         Regex("""\{[^{}]*\}""").findAll(request("GET", "/admin/share/link-tokens"))
             .map { text(it.value, "hipId") to text(it.value, "abhaAddress") }.toList()
 
+    // Hospitals, the relay and doctors' requests.
+
+    /** Sample HIP [hip] holds [careContexts] × [perContext] records for [patient], found there by [mobile]. */
+    fun hipRecords(hip: String, patient: String, careContexts: Int, perContext: Int, mobile: String) {
+        request(
+            "POST", "/admin/hip/records",
+            """{"hip":"$hip","patient":"$patient","careContexts":$careContexts,"recordsPerContext":$perContext,"mobile":"$mobile"}""",
+        )
+    }
+
+    /** The OTP a facility sent for link [linkRef]. */
+    fun linkOtp(linkRef: String): String = text(request("GET", "/admin/link-otp/$linkRef"), "otp")
+
+    /** Facility [hip] links [n] of [patient]'s care contexts itself. */
+    fun hipLink(hip: String, patient: String, n: Int) {
+        request("POST", "/admin/hip/link", """{"hip":"$hip","patient":"$patient","careContexts":$n}""")
+    }
+
+    /** A doctor (the artefact's HIU) asks the locker, as a HIP, for the records of [consentId]; the transaction id. */
+    fun dataRequest(consentId: String): String =
+        text(request("POST", "/admin/data-request", """{"consentId":"$consentId"}"""), "transactionId")
+
+    /** What the doctor's side received for [txn], as JSON text. */
+    fun hiuReceived(txn: String): String = request("GET", "/admin/hiu-received/$txn")
+
+    /** Moves the sandbox's clock on by [seconds]. */
+    fun advanceClock(seconds: Long) {
+        request("POST", "/admin/clock", """{"advanceSeconds":$seconds}""")
+    }
+
     /** The first string value of [name] in a JSON [body] (the admin answers have it once, at the top). */
     private fun text(body: String, name: String): String =
         assertNotNull(Regex(""""$name"\s*:\s*"([^"]*)"""").find(body), body).groupValues[1]
