@@ -200,3 +200,28 @@ fn a_doctors_request_that_came_while_offline_is_answered_under_the_grant_and_ref
     assert_eq!(got["entries"].as_array().map_or(0, Vec::len), 0);
     assert_eq!(got["notify"]["notification"]["statusNotification"]["sessionStatus"], "FAILED");
 }
+
+#[test]
+fn a_hospital_that_never_pushes_leaves_no_key_behind_once_its_offer_ends() {
+    let sb = sandbox();
+    sb.set_hip_mobile(DISTRICT, PATIENT, MOBILE);
+    sb.set_hip_records(DISTRICT, PATIENT, 1, 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let (l, profile, clock) = phone(&sb, tmp.path());
+    let bb = backbone(&sb);
+    link(&sb, &l, &bb, DISTRICT);
+    l.consent().set_auto_approval(PATIENT, SELF_HIU, true).unwrap();
+    // The one page there is never arrives.
+    sb.set_data_flow_faults(DataFlowFaults { drop_page: Some(1), ..Default::default() });
+    let p = l.exchange().pull(&profile, &[], None).unwrap();
+    sync_until(&l, &bb, |l| l.exchange().pull_status(&p.id).unwrap().transfers.first().is_some_and(|t| t.key_kept));
+    sync(&l, &bb);
+    assert_eq!(l.exchange().pull_status(&p.id).unwrap().transfers[0].state, "requested");
+    clock.advance_ms(25 * 3_600_000);
+    sync(&l, &bb);
+    let p = l.exchange().pull_status(&p.id).unwrap();
+    assert_eq!((p.transfers[0].state.as_str(), p.transfers[0].key_kept), ("failed", false));
+    assert_eq!(p.state, locker_core::exchange::PullState::Done);
+    assert_eq!(l.records().count().unwrap(), 0);
+    sb.clear_data_flow_faults();
+}

@@ -208,6 +208,22 @@ fn settle_stalled(tx: &Tx<'_>, now: i64) -> Result<()> {
     for t in stalled {
         received(tx, &t, "pages-missing")?;
     }
+    // Asked, and nothing came while the key was offered: the key goes, the transfer failed.
+    let silent = tx.execute(
+        "UPDATE pull_transfers SET state = 'failed', private_key = NULL, error_code = 'no-push', updated_at = ?1
+         WHERE state = 'requested' AND created_at < ?2
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'pull.request' AND o.subject = pull_transfers.id)",
+        params![now, now - KEY_OFFER_MS],
+    )?;
+    if silent > 0 {
+        tx.execute(
+            "UPDATE pulls SET state = 'done', updated_at = ?1 WHERE state = 'fetching'
+               AND NOT EXISTS (SELECT 1 FROM pull_transfers t WHERE t.pull_id = pulls.id
+                               AND t.state NOT IN ('notified', 'failed'))",
+            [now],
+        )?;
+        tx.audit("pull.no-push", None, Some(&format!("transfers={silent}")))?;
+    }
     Ok(())
 }
 
