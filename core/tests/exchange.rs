@@ -225,3 +225,38 @@ fn a_hospital_that_never_pushes_leaves_no_key_behind_once_its_offer_ends() {
     assert_eq!(l.records().count().unwrap(), 0);
     sb.clear_data_flow_faults();
 }
+
+#[test]
+fn a_second_install_of_the_citizen_neither_stops_this_ones_sync_nor_takes_its_pages() {
+    let sb = sandbox();
+    sb.set_hip_mobile(DISTRICT, PATIENT, MOBILE);
+    sb.set_hip_records(DISTRICT, PATIENT, 1, 3);
+    let tmp = tempfile::tempdir().unwrap();
+    let (l, profile, _) = phone(&sb, tmp.path());
+    let bb = backbone(&sb);
+    link(&sb, &l, &bb, DISTRICT);
+    sync(&l, &bb);
+    // The citizen signs in on a second device: the relay gives that install a new secret.
+    let other_dir = tempfile::tempdir().unwrap();
+    let (other, _, _) = phone(&sb, other_dir.path());
+    let r = sync(&other, &bb);
+    assert_eq!(r.stopped, None, "{r:?}");
+    l.consent().set_auto_approval(PATIENT, SELF_HIU, true).unwrap();
+    l.exchange().pull(&profile, &[], None).unwrap();
+    sync(&l, &bb);
+    // The other install reads the mailbox first: the pages of this one's transfer stay for it.
+    let mailbox = sb.relay_mailbox(PATIENT).unwrap();
+    for _ in 0..100 {
+        if sb.relay_pending(&mailbox).unwrap_or(0) >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The citizen's answer and the one page are on the relay.
+    assert!(sb.relay_pending(&mailbox).unwrap_or(0) >= 2);
+    let r = sync(&other, &bb);
+    assert!(r.mailbox.messages >= 2, "{r:?}");
+    assert_eq!((r.mailbox.pages, other.records().count().unwrap()), (0, 0), "{r:?}");
+    sync_until(&l, &bb, pulled);
+    assert_eq!(l.records().count().unwrap() as usize, sb.hip_records(DISTRICT, PATIENT).len());
+}

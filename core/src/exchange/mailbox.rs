@@ -58,6 +58,16 @@ pub(crate) async fn ensure(locker: &Locker, backbone: &Backbone, patient: &str) 
     Ok(id)
 }
 
+/// Opens `patient`'s mailbox again (the relay gives the same id and a new secret); the new secret.
+async fn reopen(locker: &Locker, backbone: &Backbone, patient: &str) -> Result<Zeroizing<String>> {
+    locker.write(|tx| {
+        tx.execute("DELETE FROM relay_mailboxes WHERE patient = ?1 COLLATE NOCASE", [patient])?;
+        Ok(())
+    })?;
+    ensure(locker, backbone, patient).await?;
+    Ok(stored(locker, patient)?.ok_or(Error::NotFound("mailbox"))?.1)
+}
+
 fn stored(locker: &Locker, patient: &str) -> Result<Option<(String, Zeroizing<String>)>> {
     locker.read(|r| {
         Ok(r.conn()
@@ -89,7 +99,7 @@ pub(crate) async fn read_all(
     })?;
     for patient in patients {
         ensure(locker, backbone, &patient).await?;
-        let (mailbox, secret) = stored(locker, &patient)?.ok_or(Error::NotFound("mailbox"))?;
+        let (mailbox, mut secret) = stored(locker, &patient)?.ok_or(Error::NotFound("mailbox"))?;
         let mut after = 0i64;
         loop {
             let left = max_bytes.saturating_sub(report.bytes);
@@ -99,17 +109,27 @@ pub(crate) async fn read_all(
             }
             // The relay always gives the first message, whatever its size: a budget smaller than
             // one page still moves on.
-            let (v, size) = backbone.relay_messages(&mailbox, &secret, after, BATCH, left).await?;
+            let (v, size) = match backbone.relay_messages(&mailbox, &secret, after, BATCH, left).await {
+                // The secret was replaced (the citizen's mailbox opened again from another
+                // install): open it again here, once, and read on with the new one.
+                Err(Error::Backbone { status: 401, .. }) => {
+                    secret = reopen(locker, backbone, &patient).await?;
+                    backbone.relay_messages(&mailbox, &secret, after, BATCH, left).await?
+                }
+                other => other?,
+            };
             report.bytes += size as u64;
             let messages = v.get("messages").and_then(Value::as_array).cloned().unwrap_or_default();
             let mut done = Vec::with_capacity(messages.len());
             for m in &messages {
                 let Some(seq) = m.get("seq").and_then(Value::as_i64) else { continue };
                 after = after.max(seq);
-                apply(locker, m, &mut report)?;
+                let keep = apply(locker, m, &mut report)?;
                 report.messages += 1;
                 progress(m.get("bytes").and_then(Value::as_u64).unwrap_or(0));
-                done.push(seq);
+                if !keep {
+                    done.push(seq);
+                }
             }
             if !done.is_empty() {
                 backbone.relay_ack(&mailbox, &secret, &done).await?;
@@ -122,8 +142,10 @@ pub(crate) async fn read_all(
     Ok(report)
 }
 
-/// Applies one message (each kind in its own transaction, with its REQUEST-ID noted).
-fn apply(locker: &Locker, m: &Value, report: &mut MailboxReport) -> Result<()> {
+/// Applies one message (each kind in its own transaction, with its REQUEST-ID noted). Returns
+/// whether to leave it on the relay: a push for a transfer another install of the same citizen
+/// asked for is that install's to read.
+fn apply(locker: &Locker, m: &Value, report: &mut MailboxReport) -> Result<bool> {
     let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
     let request_id = m.get("requestId").and_then(Value::as_str).unwrap_or("").to_string();
     let body = m.get("body").unwrap_or(&Value::Null);
@@ -131,6 +153,9 @@ fn apply(locker: &Locker, m: &Value, report: &mut MailboxReport) -> Result<()> {
         // Pages are idempotent by (transfer, page): a retried push changes nothing.
         let tag = m.get("tag").and_then(Value::as_str).unwrap_or("");
         let o = super::pages::apply(locker, tag, body)?;
+        if o.not_ours {
+            return Ok(true);
+        }
         if o.ignored {
             report.duplicates += 1;
         } else {
@@ -140,34 +165,38 @@ fn apply(locker: &Locker, m: &Value, report: &mut MailboxReport) -> Result<()> {
             report.entries_failed += o.failed;
             report.checksum_warnings += o.checksum_warnings;
         }
-        return Ok(());
+        return Ok(false);
     }
     if !request_id.is_empty() && seen(locker, &request_id)? {
         report.duplicates += 1;
-        return Ok(());
+        return Ok(false);
     }
     match kind {
         "hiu.on-request" => {
             let asked = body.pointer("/response/requestId").and_then(Value::as_str).unwrap_or("");
             let txn = body.pointer("/hiRequest/transactionId").and_then(Value::as_str).unwrap_or("");
-            locker.write(|tx| {
-                tx.execute(
-                    "UPDATE pull_transfers SET transaction_id = ?2, updated_at = ?3
+            locker
+                .write(|tx| {
+                    tx.execute(
+                        "UPDATE pull_transfers SET transaction_id = ?2, updated_at = ?3
                      WHERE request_id = ?1 AND transaction_id IS NULL",
-                    params![asked, txn, tx.now()],
-                )?;
-                note(tx, &request_id, kind)
-            })
+                        params![asked, txn, tx.now()],
+                    )?;
+                    note(tx, &request_id, kind)
+                })
+                .map(|()| false)
         }
         "hip.data-request" => {
             report.data_requests += 1;
-            locker.write(|tx| {
-                super::answer::receive(tx, &request_id, body)?;
-                note(tx, &request_id, kind)
-            })
+            locker
+                .write(|tx| {
+                    super::answer::receive(tx, &request_id, body)?;
+                    note(tx, &request_id, kind)
+                })
+                .map(|()| false)
         }
         // What this build has no use for is removed, noted.
-        _ => locker.write(|tx| note(tx, &request_id, kind)),
+        _ => locker.write(|tx| note(tx, &request_id, kind)).map(|()| false),
     }
 }
 

@@ -26,6 +26,9 @@ pub struct PageOutcome {
     pub checksum_warnings: u32,
     /// Applied before, or for a transfer that is over: nothing changed.
     pub ignored: bool,
+    /// For a transfer this store never asked for (another install of the same citizen's): left
+    /// on the relay for the install it belongs to.
+    pub not_ours: bool,
     /// Clear bytes decrypted.
     pub bytes: u64,
 }
@@ -67,7 +70,10 @@ pub(crate) fn apply(locker: &Locker, tag: &str, body: &Value) -> Result<PageOutc
             .optional()?)
     })?;
     let Some((Some(private), nonce, _, profile)) = found else {
-        return Ok(PageOutcome { ignored: true, ..PageOutcome::default() });
+        let ours: bool = locker.read(|r| {
+            Ok(r.conn().query_row("SELECT EXISTS (SELECT 1 FROM pull_transfers WHERE id = ?1)", [tag], |r| r.get(0))?)
+        })?;
+        return Ok(PageOutcome { ignored: true, not_ours: !ours, ..PageOutcome::default() });
     };
     let own = KeyPair::from_private(&private)?;
     let own_nonce: [u8; 32] = nonce.try_into().map_err(|_| Error::Corrupt("a transfer's nonce".into()))?;
