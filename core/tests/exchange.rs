@@ -260,3 +260,35 @@ fn a_second_install_of_the_citizen_neither_stops_this_ones_sync_nor_takes_its_pa
     sync_until(&l, &bb, pulled);
     assert_eq!(l.records().count().unwrap() as usize, sb.hip_records(DISTRICT, PATIENT).len());
 }
+
+#[test]
+fn a_sync_stops_at_its_byte_budget_and_the_next_one_brings_the_rest() {
+    let sb = sandbox();
+    sb.set_hip_mobile(DISTRICT, PATIENT, MOBILE);
+    sb.set_hip_records(DISTRICT, PATIENT, 2, 15);
+    let tmp = tempfile::tempdir().unwrap();
+    let (l, profile, _) = phone(&sb, tmp.path());
+    let bb = backbone(&sb);
+    link(&sb, &l, &bb, DISTRICT);
+    l.consent().set_auto_approval(PATIENT, SELF_HIU, true).unwrap();
+    l.exchange().pull(&profile, &[], None).unwrap();
+    sync(&l, &bb);
+    let mailbox = sb.relay_mailbox(PATIENT).unwrap();
+    for _ in 0..100 {
+        if sb.relay_pending(&mailbox).unwrap_or(0) >= 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // One byte allowed: the relay still gives one message (the least that moves on), no more.
+    let tight = SyncBudget { max_millis: 60_000, max_bytes: 1 };
+    let r = block_on(l.sync(&bb, tight, &Quiet)).unwrap();
+    assert_eq!(r.stopped.as_deref(), Some("byte-budget"), "{r:?}");
+    assert_eq!(r.mailbox.messages, 1, "{r:?}");
+    assert!(sb.relay_pending(&mailbox).unwrap() >= 3, "the rest waits on the relay");
+    // No time at all: nothing is started, nothing lost.
+    let none = block_on(l.sync(&bb, SyncBudget { max_millis: 0, max_bytes: 1 << 30 }, &Quiet)).unwrap();
+    assert_eq!(none.stopped.as_deref(), Some("time-budget"));
+    sync_until(&l, &bb, pulled);
+    assert_eq!(l.records().count().unwrap() as usize, sb.hip_records(DISTRICT, PATIENT).len());
+}
