@@ -278,29 +278,3 @@ fn generated_keys_interoperate_with_themselves_and_print_nothing_secret() {
         assert!(!shown.contains(a.private_base64().as_str()));
     }
 }
-
-/// `cargo test --release -p locker-core --test fidelius -- --ignored --nocapture`: one
-/// exchange's key agreement and HKDF (Session::new), and the public-key check a peer's key gets.
-#[test]
-#[ignore]
-fn exchange_speed() {
-    let (a, b) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
-    let x509 = b.public().x509();
-    let rounds = 2000;
-    let started = std::time::Instant::now();
-    for _ in 0..rounds {
-        std::hint::black_box(Session::new(&a, &[1; 32], b.public(), &[2; 32]).unwrap());
-    }
-    let exchange = started.elapsed() / rounds;
-    let started = std::time::Instant::now();
-    for _ in 0..rounds {
-        std::hint::black_box(PublicKey::read(&x509).unwrap());
-    }
-    let read = started.elapsed() / rounds;
-    let started = std::time::Instant::now();
-    for _ in 0..rounds {
-        std::hint::black_box(KeyPair::generate().unwrap());
-    }
-    let generate = started.elapsed() / rounds;
-    println!("Session::new {exchange:?}, PublicKey::read {read:?}, KeyPair::generate {generate:?}");
-}

@@ -9,7 +9,7 @@
 use super::{HipRequest, key_material, pages::checksum_of, step_id};
 use crate::Locker;
 use crate::consent::{AccessMode, ReleaseAsk, ReleaseChannel, THIS_DEVICE_HIP};
-use crate::crypto::fidelius::{KeyMaterial, KeyPair, Session, new_nonce};
+use crate::crypto::fidelius::{KeyForm, KeyMaterial, KeyPair, Session, new_nonce};
 use crate::error::{Error, Result};
 use crate::outbox::{ItemKind, OutboxItem, queue};
 use crate::store::Tx;
@@ -241,7 +241,7 @@ pub(crate) async fn deliver(locker: &Locker, backbone: &Backbone, item: &OutboxI
                     "checksum": checksum_of(&clear),
                     "careContextReference": care_context,
                 }],
-                "keyMaterial": key_material(&own.public().x509(), &nonce, locker.now_ms() + 3_600_000),
+                "keyMaterial": key_material(own.public(), KeyForm::X509, &nonce, locker.now_ms() + 3_600_000),
             });
             backbone.push_page(&r.url, &step_id(&item.request_id, &format!("page-{page}")), body).await?;
             locker.write(|tx| {

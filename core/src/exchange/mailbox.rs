@@ -3,6 +3,7 @@
 //! the relay; the backbone's retries of one callback (same REQUEST-ID, stale TIMESTAMP) are
 //! applied once (`mailbox_seen`), and a page applied before changes nothing (`pages`).
 
+use super::pages::Sessions;
 use crate::Locker;
 use crate::consent::token_of;
 use crate::error::{Error, Result};
@@ -89,6 +90,7 @@ pub(crate) async fn read_all(
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<MailboxReport> {
     let mut report = MailboxReport::default();
+    let mut sessions = Sessions::default();
     if backbone.config().relay_url.is_none() {
         return Ok(report);
     }
@@ -124,7 +126,7 @@ pub(crate) async fn read_all(
             for m in &messages {
                 let Some(seq) = m.get("seq").and_then(Value::as_i64) else { continue };
                 after = after.max(seq);
-                let keep = apply(locker, m, &mut report)?;
+                let keep = apply(locker, &mut sessions, m, &mut report)?;
                 report.messages += 1;
                 progress(m.get("bytes").and_then(Value::as_u64).unwrap_or(0));
                 if !keep {
@@ -145,14 +147,14 @@ pub(crate) async fn read_all(
 /// Applies one message (each kind in its own transaction, with its REQUEST-ID noted). Returns
 /// whether to leave it on the relay: a push for a transfer another install of the same citizen
 /// asked for is that install's to read.
-fn apply(locker: &Locker, m: &Value, report: &mut MailboxReport) -> Result<bool> {
+fn apply(locker: &Locker, sessions: &mut Sessions, m: &Value, report: &mut MailboxReport) -> Result<bool> {
     let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
     let request_id = m.get("requestId").and_then(Value::as_str).unwrap_or("").to_string();
     let body = m.get("body").unwrap_or(&Value::Null);
     if kind == "push" {
         // Pages are idempotent by (transfer, page): a retried push changes nothing.
         let tag = m.get("tag").and_then(Value::as_str).unwrap_or("");
-        let o = super::pages::apply(locker, tag, body)?;
+        let o = super::pages::apply(locker, sessions, tag, body)?;
         if o.not_ours {
             return Ok(true);
         }

@@ -18,11 +18,10 @@ pub(crate) mod pages;
 pub(crate) mod pull;
 
 use crate::Locker;
+use crate::crypto::fidelius::{KeyForm, KeyMaterial, PublicKey};
 use crate::error::Result;
 use crate::fhir::HiType;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use mailbox::MailboxReport;
 pub use pull::PAGE_GAP_MS;
@@ -125,18 +124,11 @@ pub(crate) fn step_id(request_id: &str, step: &str) -> String {
     uuid::Builder::from_random_bytes(b).into_uuid().to_string()
 }
 
-/// The `keyMaterial` of a request or a push: our public key in `public_b64`, our nonce.
-pub(crate) fn key_material(public: &[u8], nonce: &[u8; 32], expiry_ms: i64) -> Value {
-    json!({
-        "cryptoAlg": "ECDH",
-        "curve": "Curve25519",
-        "dhPublicKey": {
-            "expiry": locker_calendar::iso_utc_ms(expiry_ms),
-            "parameters": "Curve25519/32byte random key",
-            "keyValue": STANDARD.encode(public),
-        },
-        "nonce": STANDARD.encode(nonce),
-    })
+/// The `keyMaterial` of a request or a push: our public key in `form`, our nonce, offered until
+/// `expiry_ms`.
+pub(crate) fn key_material(public: &PublicKey, form: KeyForm, nonce: &[u8; 32], expiry_ms: i64) -> Value {
+    KeyMaterial { public_key: *public, nonce: *nonce, expiry: Some(locker_calendar::iso_utc_ms(expiry_ms)) }
+        .to_json(form)
 }
 
 /// The hiTypes a pull asks for when the caller names none: all of them.

@@ -52,8 +52,14 @@ pub(crate) struct Entry {
     checksum_ok: bool,
 }
 
+/// The sessions of the transfers read so far, by transfer and the sender's key and nonce: a
+/// HIP sends the same key material on every page of a transfer, so one key agreement serves
+/// them all.
+#[derive(Default)]
+pub(crate) struct Sessions(std::collections::HashMap<(String, [u8; 65], [u8; 32]), Session>);
+
 /// Applies the page `body` pushed to transfer `tag`.
-pub(crate) fn apply(locker: &Locker, tag: &str, body: &Value) -> Result<PageOutcome> {
+pub(crate) fn apply(locker: &Locker, sessions: &mut Sessions, tag: &str, body: &Value) -> Result<PageOutcome> {
     let page = body.get("pageNumber").and_then(as_u32).unwrap_or(1);
     let count = body.get("pageCount").and_then(as_u32).unwrap_or(1).max(page);
     type Row = (Option<Vec<u8>>, Vec<u8>, String, String);
@@ -75,12 +81,18 @@ pub(crate) fn apply(locker: &Locker, tag: &str, body: &Value) -> Result<PageOutc
         })?;
         return Ok(PageOutcome { ignored: true, not_ours: !ours, ..PageOutcome::default() });
     };
-    let own = KeyPair::from_private(&private)?;
-    let own_nonce: [u8; 32] = nonce.try_into().map_err(|_| Error::Corrupt("a transfer's nonce".into()))?;
     let theirs = KeyMaterial::read(body.get("keyMaterial").unwrap_or(&Value::Null))?;
-    let session = Session::new(&own, &own_nonce, &theirs.public_key, &theirs.nonce)?;
+    let key = (tag.to_string(), theirs.public_key.raw(), theirs.nonce);
+    let session = match sessions.0.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let own = KeyPair::from_private(&private)?;
+            let own_nonce: [u8; 32] = nonce.try_into().map_err(|_| Error::Corrupt("a transfer's nonce".into()))?;
+            e.insert(Session::new(&own, &own_nonce, &theirs.public_key, &theirs.nonce)?)
+        }
+    };
     let mut out = PageOutcome::default();
-    let entries = read_entries(&session, body, &mut out);
+    let entries = read_entries(session, body, &mut out);
     let opts: Vec<ImportOptions> = entries
         .iter()
         .map(|e| ImportOptions {
@@ -226,9 +238,10 @@ pub(crate) fn retry_kept(locker: &Locker) -> Result<u32> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     })?;
     let mut mended = 0;
+    let mut sessions = Sessions::default();
     for (transfer, body) in kept {
         let body: Value = serde_json::from_slice(&body)?;
-        let o = apply(locker, &transfer, &body)?;
+        let o = apply(locker, &mut sessions, &transfer, &body)?;
         mended += u32::from(!o.ignored && o.failed == 0);
     }
     Ok(mended)

@@ -6,7 +6,7 @@
 use super::{Pull, PullState, Transfer, key_material, step_id};
 use crate::Locker;
 use crate::consent::{normal_patient, token_of};
-use crate::crypto::fidelius::{KeyPair, new_nonce};
+use crate::crypto::fidelius::{KeyForm, KeyPair, new_nonce};
 use crate::error::{Error, Result};
 use crate::fhir::HiType;
 use crate::outbox::{ItemKind, OutboxItem, queue};
@@ -312,7 +312,7 @@ pub(crate) async fn deliver_request(locker: &Locker, backbone: &Backbone, item: 
         "consent": { "id": artefact },
         "dateRange": { "from": iso(from), "to": iso(to) },
         "dataPushUrl": backbone.push_url(&mailbox, &item.subject)?,
-        "keyMaterial": key_material(&keys.public().raw(), &nonce, locker.now_ms() + KEY_OFFER_MS),
+        "keyMaterial": key_material(keys.public(), KeyForm::Raw, &nonce, locker.now_ms() + KEY_OFFER_MS),
     }});
     backbone.health_information_request(&item.request_id, body).await?;
     locker.write(|tx| {

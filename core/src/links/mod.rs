@@ -101,7 +101,7 @@ impl Links<'_> {
         let v = crate::network::with_backbone(self.0, backbone, backbone.discover(&token, &rid, body)).await?;
         let (txn, patients) = wire::read_found(&v)?;
         let attempt = crate::crypto::random_uid()?;
-        let found = serde_json::to_string(&to_json(&patients))?;
+        let found = wire::kept(&patients).to_string();
         self.0.write(|tx| {
             tx.execute(
                 "INSERT INTO link_attempts (id, patient, hip_id, transaction_id, found, state, created_at, updated_at)
@@ -135,7 +135,7 @@ impl Links<'_> {
         let body = wire::init_body(&txn, &chosen);
         let v = crate::network::with_backbone(self.0, backbone, backbone.link_init(&token, &rid, body)).await?;
         let (link_ref, expiry) = wire::read_started(&v)?;
-        let chosen = serde_json::to_string(&to_json(&chosen))?;
+        let chosen = wire::kept(&chosen).to_string();
         let link_ref_kept = link_ref.clone();
         self.0.write(|tx| {
             tx.execute(
@@ -247,26 +247,8 @@ impl Links<'_> {
                 .optional()?
                 .ok_or(Error::NotFound("discovery"))
         })?;
-        let v: serde_json::Value = serde_json::from_str(&found)?;
-        let found = wire::read_found(&serde_json::json!({ "transactionId": txn, "patient": v }))?.1;
-        Ok((patient, txn, found))
+        Ok((patient, txn, wire::read_kept(serde_json::from_str(&found)?)?))
     }
-}
-
-fn to_json(patients: &[FoundPatient]) -> serde_json::Value {
-    serde_json::Value::Array(
-        patients
-            .iter()
-            .map(|p| {
-                let ccs: Vec<serde_json::Value> = p
-                    .care_contexts
-                    .iter()
-                    .map(|c| serde_json::json!({ "referenceNumber": c.reference, "display": c.display }))
-                    .collect();
-                serde_json::json!({ "referenceNumber": p.reference, "careContexts": ccs, "hiType": p.hi_type })
-            })
-            .collect(),
-    )
 }
 
 /// Keeps `links` for `patient`; returns how many care contexts were not known before.

@@ -54,17 +54,14 @@ fn care_contexts(v: &Value, what: &str) -> Result<Vec<FoundCareContext>> {
         .collect()
 }
 
-/// The patients a discovery found (`patient` is a list in v3, an object in older HIPs).
-pub(crate) fn read_found(v: &Value) -> Result<(String, Vec<FoundPatient>)> {
-    let what = "discover";
-    let txn = text(v, "transactionId").ok_or_else(|| Error::UnreadableAnswer { what: what.into() })?;
-    let patients: Vec<&Value> = match v.get("patient") {
+/// The patients of `v`'s `patient` (a list in v3, an object in older HIPs).
+fn patients(v: &Value, what: &str) -> Result<Vec<FoundPatient>> {
+    let list: Vec<&Value> = match v.get("patient") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(o @ Value::Object(_)) => vec![o],
-        _ => Vec::new(),
+        _ => return Err(Error::UnreadableAnswer { what: what.into() }),
     };
-    let found = patients
-        .into_iter()
+    list.into_iter()
         .map(|p| {
             Ok(FoundPatient {
                 reference: reference(p, what)?,
@@ -72,8 +69,40 @@ pub(crate) fn read_found(v: &Value) -> Result<(String, Vec<FoundPatient>)> {
                 hi_type: text(p, "hiType"),
             })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// The patients a discovery found, with its transaction (no patient found: none).
+pub(crate) fn read_found(v: &Value) -> Result<(String, Vec<FoundPatient>)> {
+    let what = "discover";
+    let txn = text(v, "transactionId").ok_or_else(|| Error::UnreadableAnswer { what: what.into() })?;
+    let found = match v.get("patient") {
+        Some(Value::Array(_) | Value::Object(_)) => patients(v, what)?,
+        _ => Vec::new(),
+    };
     Ok((txn, found))
+}
+
+/// Patients as this device keeps them between discovery and confirmation (`read_kept` reads them).
+pub(crate) fn kept(patients: &[FoundPatient]) -> Value {
+    Value::Array(
+        patients
+            .iter()
+            .map(|p| {
+                let ccs: Vec<Value> = p
+                    .care_contexts
+                    .iter()
+                    .map(|c| json!({ "referenceNumber": c.reference, "display": c.display }))
+                    .collect();
+                json!({ "referenceNumber": p.reference, "careContexts": ccs, "hiType": p.hi_type })
+            })
+            .collect(),
+    )
+}
+
+/// What `kept` wrote.
+pub(crate) fn read_kept(v: Value) -> Result<Vec<FoundPatient>> {
+    patients(&json!({ "patient": v }), "link-attempt")
 }
 
 /// The body of a link's start: the chosen care contexts of each chosen patient.
@@ -137,21 +166,7 @@ pub(crate) fn read_links(v: &Value) -> Result<Vec<ListedLink>> {
 
 /// The care contexts a confirmation linked (`patient` a list or an object).
 pub(crate) fn read_confirmed(v: &Value) -> Result<Vec<FoundPatient>> {
-    let patients: Vec<&Value> = match v.get("patient") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(o @ Value::Object(_)) => vec![o],
-        _ => return Err(Error::UnreadableAnswer { what: "link-confirm".into() }),
-    };
-    patients
-        .into_iter()
-        .map(|p| {
-            Ok(FoundPatient {
-                reference: reference(p, "link-confirm")?,
-                care_contexts: care_contexts(p, "link-confirm")?,
-                hi_type: text(p, "hiType"),
-            })
-        })
-        .collect()
+    patients(v, "link-confirm")
 }
 
 #[cfg(test)]
